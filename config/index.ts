@@ -1,0 +1,64 @@
+import { z } from "zod";
+
+/**
+ * Every setting Conveyor reads from the environment, with the defaults for a local machine.
+ * The README's configuration table mirrors this schema.
+ */
+const integer = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const csv = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value) => value.split(",").map((item) => item.trim()).filter(Boolean));
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DATABASE_URL: z.string().url().default("postgres://postgres@127.0.0.1:5432/postgres"),
+  DATABASE_POOL_MAX: positive(10),
+  AMQP_URL: z
+    .string()
+    .regex(/^amqps?:\/\//, "must start with amqp:// or amqps://")
+    .default("amqp://guest:guest@127.0.0.1:5672"),
+  TRANSPORTER: z
+    .string()
+    .regex(/^(amqps?|nats):\/\//, "must be an amqp://, amqps:// or nats:// URL")
+    .optional(),
+  NODE_ID: z.string().min(1).optional(),
+  SERVICES: csv(""),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+  PORT: integer(3000),
+  HOST: z.string().default("0.0.0.0"),
+  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, "must look like 100kb or 1mb").default("1mb"),
+  QUEUE_PREFIX: z.string().regex(/^[a-z0-9_.-]+$/i, "letters, digits, _ . - only").default("conveyor"),
+  QUEUE_TYPE: z.enum(["quorum", "classic"]).default("quorum"),
+  QUEUE_DELIVERY_LIMIT: positive(10),
+  WORKER_QUEUES: csv(""),
+  WORKER_PREFETCH: positive(200),
+  JOB_LEASE_MS: positive(30_000),
+  OUTCOME_FLUSH_MS: integer(2),
+  SWEEP_INTERVAL_MS: positive(5_000),
+  SHUTDOWN_GRACE_MS: integer(10_000),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+/** Parses an environment; the error names every bad variable and why, so a typo fails loudly at start. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  return parsed.data;
+}
+
+let cached: Config | undefined;
+
+/** The process-wide configuration, read once. */
+export function config(): Config {
+  cached ??= loadConfig();
+  return cached;
+}

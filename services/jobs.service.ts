@@ -1,0 +1,220 @@
+import { Context, Service, ServiceBroker } from "moleculer";
+import { z } from "zod";
+import { ApiError, conflict, notFound, unauthorized } from "../shared/api-errors";
+import { cancelJob } from "../shared/db/jobs/cancel-job";
+import { findJob, JobCursor, listJobEvents, listJobs } from "../shared/db/jobs/find-jobs";
+import { JOB_STATUSES, JobRow, PublicJob, toPublicJob } from "../shared/db/jobs/job-record";
+import { lockUnpublishedJobs } from "../shared/db/jobs/mark-published";
+import { replayJob } from "../shared/db/jobs/replay-job";
+import { bulkEnqueueRequestSchema } from "../shared/jobs/enqueue-request";
+import { JobEnqueuer } from "../shared/jobs/job-enqueuer";
+import { parseParams } from "../shared/parse-params";
+import { JobPublisher } from "../shared/queue/job-publisher";
+import { Runtime, runtimeFor } from "../shared/runtime";
+import { JOB_CANCELLED_EVENT } from "../shared/tasks/tasks-middleware";
+import { taskCatalog } from "./task-catalog";
+
+export interface CallerMeta {
+  /** Set by the gateway from the API key; internal callers set it themselves. */
+  organizationId?: string;
+}
+
+type JobsContext<P = Record<string, unknown>> = Context<P, CallerMeta>;
+
+const idParams = z.object({ id: z.string().uuid("must be a job id (uuid)") });
+
+const listParams = z.object({
+  status: z
+    .union([z.enum(JOB_STATUSES), z.array(z.enum(JOB_STATUSES))])
+    .transform((value) => (Array.isArray(value) ? value : [value]))
+    .optional(),
+  task: z.string().max(200).optional(),
+  queue: z.string().max(64).optional(),
+  createdAfter: z.string().datetime({ offset: true }).optional(),
+  createdBefore: z.string().datetime({ offset: true }).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+const SWEEP_BATCH = 1_000;
+
+function organizationOf(ctx: JobsContext<unknown>): string {
+  const organizationId = ctx.meta.organizationId;
+  if (!organizationId) throw unauthorized("No organization on the call (meta.organizationId)");
+  return organizationId;
+}
+
+const encodeCursor = (row: JobRow) =>
+  Buffer.from(JSON.stringify({ createdAt: row.created_at.toISOString(), id: row.id })).toString("base64url");
+
+function decodeCursor(cursor: string): JobCursor {
+  try {
+    const { createdAt, id } = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as Record<string, string>;
+    const date = new Date(createdAt);
+    if (Number.isNaN(date.getTime()) || typeof id !== "string") throw new Error("bad cursor");
+    return { createdAt: date, id };
+  } catch {
+    throw new ApiError(422, "INVALID_CURSOR", "cursor is not one this API returned");
+  }
+}
+
+type ListParams = z.infer<typeof listParams>;
+
+/**
+ * The job registry: enqueue (single and bulk), read, list, cancel, replay, dead letters. It validates
+ * against the task catalog and records jobs; workers (any service with `tasks:`) run them.
+ */
+export default class JobsService extends Service {
+  private runtime!: Runtime;
+  private enqueuer!: JobEnqueuer;
+  private sweepTimer: NodeJS.Timeout | undefined;
+
+  constructor(broker: ServiceBroker) {
+    super(broker);
+    this.parseServiceSchema({
+      name: "jobs",
+      actions: {
+        enqueue: (ctx: JobsContext) => this.enqueue(ctx),
+        enqueueMany: (ctx: JobsContext) => this.enqueueMany(ctx),
+        get: (ctx: JobsContext) => this.get(ctx),
+        events: (ctx: JobsContext) => this.events(ctx),
+        list: (ctx: JobsContext) => this.listPage(organizationOf(ctx), parseParams(listParams, ctx.params), false),
+        deadLetters: (ctx: JobsContext) =>
+          this.listPage(organizationOf(ctx), parseParams(listParams.omit({ status: true }), ctx.params), true),
+        cancel: (ctx: JobsContext) => this.cancel(ctx),
+        replay: (ctx: JobsContext) => this.replay(ctx),
+        tasks: () => ({
+          items: [...taskCatalog.values()].map((task) => ({
+            name: task.name,
+            queue: task.queue,
+            maxAttempts: task.maxAttempts,
+            backoff: task.backoff,
+          })),
+        }),
+      },
+      started: () => this.startService(),
+      stopped: () => this.stopService(),
+    });
+  }
+
+  private async enqueue(ctx: JobsContext): Promise<{ job: PublicJob; created: boolean }> {
+    const organizationId = organizationOf(ctx);
+    const job = this.enqueuer.prepare(ctx.params);
+    const [result] = await this.enqueuer.enqueue(organizationId, [job]);
+    return { job: toPublicJob(result.job), created: result.created };
+  }
+
+  private async enqueueMany(ctx: JobsContext): Promise<{ jobs: (PublicJob & { created: boolean })[] }> {
+    const organizationId = organizationOf(ctx);
+    const { jobs } = parseParams(bulkEnqueueRequestSchema, ctx.params);
+    const prepared = jobs.map((request, index) => {
+      try {
+        return this.enqueuer.prepare(request);
+      } catch (error) {
+        if (error instanceof ApiError) {
+          throw new ApiError(error.code, error.type, `jobs[${index}]: ${error.message}`, error.data);
+        }
+        throw error;
+      }
+    });
+    const results = await this.enqueuer.enqueue(organizationId, prepared);
+    return { jobs: results.map(({ job, created }) => ({ ...toPublicJob(job), created })) };
+  }
+
+  private async get(ctx: JobsContext): Promise<PublicJob> {
+    return toPublicJob(await this.requireJob(ctx));
+  }
+
+  private async events(ctx: JobsContext) {
+    const job = await this.requireJob(ctx);
+    const events = await listJobEvents(this.runtime.db, job.id);
+    return {
+      items: events.map((event) => ({
+        id: event.id,
+        type: event.type,
+        data: event.data,
+        createdAt: event.created_at.toISOString(),
+      })),
+    };
+  }
+
+  private async cancel(ctx: JobsContext): Promise<PublicJob> {
+    const { id } = parseParams(idParams, ctx.params);
+    const organizationId = organizationOf(ctx);
+    const cancelled = await cancelJob(this.runtime.db, organizationId, id);
+    if (!cancelled) {
+      const existing = await this.requireJob(ctx);
+      throw conflict(`Job is ${existing.status} and can no longer be cancelled`);
+    }
+    await ctx.broadcast(JOB_CANCELLED_EVENT, { id });
+    return toPublicJob(cancelled);
+  }
+
+  private async replay(ctx: JobsContext): Promise<PublicJob> {
+    const { id } = parseParams(idParams, ctx.params);
+    const replayed = await replayJob(this.runtime.db, organizationOf(ctx), id);
+    if (!replayed) {
+      const existing = await this.requireJob(ctx);
+      throw conflict(`Job is ${existing.status}; only failed or cancelled jobs can be replayed`);
+    }
+    await this.enqueuer.publishCreated([replayed]);
+    return toPublicJob(replayed);
+  }
+
+  private async requireJob(ctx: JobsContext): Promise<JobRow> {
+    const { id } = parseParams(idParams, ctx.params);
+    const row = await findJob(this.runtime.db, organizationOf(ctx), id);
+    if (!row) throw notFound("Job");
+    return row;
+  }
+
+  private async listPage(organizationId: string, params: Omit<ListParams, "status"> & Partial<ListParams>, deadLettered: boolean) {
+    const rows = await listJobs(
+      this.runtime.db,
+      organizationId,
+      {
+        status: params.status,
+        task: params.task,
+        queue: params.queue,
+        createdAfter: params.createdAfter ? new Date(params.createdAfter) : undefined,
+        createdBefore: params.createdBefore ? new Date(params.createdBefore) : undefined,
+        deadLettered,
+      },
+      params.limit + 1,
+      params.cursor ? decodeCursor(params.cursor) : undefined,
+    );
+    const page = rows.slice(0, params.limit);
+    return {
+      items: page.map(toPublicJob),
+      nextCursor: rows.length > params.limit ? encodeCursor(page[page.length - 1]) : null,
+    };
+  }
+
+  /** Publishes jobs whose message the broker never confirmed (it was down, or we crashed). */
+  private async sweepUnpublished(): Promise<void> {
+    const { db, config } = this.runtime;
+    try {
+      await db.transaction(async (trx) => {
+        const rows = await lockUnpublishedJobs(trx, config.SWEEP_INTERVAL_MS, SWEEP_BATCH);
+        if (rows.length === 0) return;
+        this.logger.warn(`Sweeper republishing ${rows.length} jobs that RabbitMQ never confirmed`);
+        await this.enqueuer.publishCreated(rows, trx);
+      });
+    } catch (error) {
+      this.logger.warn("Sweep of unpublished jobs failed", error);
+    }
+  }
+
+  private async startService(): Promise<void> {
+    this.runtime = await runtimeFor(this.broker);
+    const publisher = new JobPublisher(this.runtime.amqp, this.runtime.topology);
+    await publisher.start();
+    this.enqueuer = new JobEnqueuer(this.runtime.db, publisher, taskCatalog, this.logger);
+    this.sweepTimer = setInterval(() => void this.sweepUnpublished(), this.runtime.config.SWEEP_INTERVAL_MS);
+  }
+
+  private async stopService(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    await this.enqueuer?.drain();
+  }
+}

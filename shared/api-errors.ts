@@ -1,0 +1,28 @@
+import { Errors } from "moleculer";
+import type { ZodIssue } from "zod";
+
+/**
+ * Errors that reach API clients. They are Moleculer client errors, so they keep their HTTP status
+ * (`code`), machine-readable code (`type`) and details across the transporter; the gateway renders
+ * them as `{ error: { code, message, details } }`.
+ */
+export class ApiError extends Errors.MoleculerClientError {
+  constructor(status: number, code: string, message: string, details?: unknown) {
+    super(message, status, code, details);
+  }
+}
+
+export const validationFailed = (message: string, issues: ZodIssue[]) =>
+  new ApiError(
+    422,
+    "VALIDATION_FAILED",
+    message,
+    issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })),
+  );
+
+export const notFound = (what: string) => new ApiError(404, "NOT_FOUND", `${what} not found`);
+
+export const unauthorized = (message = "A valid API key is required (Authorization: Bearer <key>)") =>
+  new ApiError(401, "UNAUTHORIZED", message);
+
+export const conflict = (message: string) => new ApiError(409, "CONFLICT", message);

@@ -1,0 +1,36 @@
+import type { Knex } from "knex";
+
+/** Notes that the broker confirmed these jobs' messages, so the sweeper leaves them alone. */
+export async function markPublished(db: Knex, ids: string[]): Promise<void> {
+  await db.raw("UPDATE jobs SET published_at = now() WHERE id = ANY(?::uuid[])", [ids]);
+}
+
+export interface UnpublishedJob {
+  id: string;
+  task: string;
+  queue: string;
+  run_at: Date | null;
+}
+
+/**
+ * Jobs last changed at least `olderThanMs` ago whose message was never confirmed by the broker (it was
+ * down, or the process died between commit and publish). Rows locked by another sweeper are skipped;
+ * the caller publishes them and marks them published in the same transaction.
+ */
+export async function lockUnpublishedJobs(
+  trx: Knex.Transaction,
+  olderThanMs: number,
+  limit: number,
+): Promise<UnpublishedJob[]> {
+  const { rows } = await trx.raw<{ rows: UnpublishedJob[] }>(
+    `SELECT id, task, queue, run_at FROM jobs
+     WHERE published_at IS NULL
+       AND updated_at < now() - make_interval(secs => ? / 1000.0)
+       AND status IN ('scheduled', 'queued', 'retrying')
+     ORDER BY updated_at
+     LIMIT ?
+     FOR UPDATE SKIP LOCKED`,
+    [olderThanMs, limit],
+  );
+  return rows;
+}

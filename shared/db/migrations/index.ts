@@ -1,0 +1,16 @@
+import type { Knex } from "knex";
+import * as coreSchema from "./001_core_schema";
+
+/**
+ * Migrations are listed here rather than discovered on disk, so the same list works under tsx,
+ * jest and compiled JavaScript. Append new ones; never reorder or rename.
+ */
+const migrations: Record<string, Knex.Migration> = {
+  "001_core_schema": coreSchema,
+};
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(migrations),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => migrations[name],
+};

@@ -1,0 +1,88 @@
+import amqp, { ChannelModel } from "amqplib";
+
+export interface Logger {
+  info(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}
+
+type SetupHook = (connection: ChannelModel) => Promise<void>;
+
+const RECONNECT_MIN_MS = 200;
+const RECONNECT_MAX_MS = 5_000;
+
+/**
+ * One AMQP connection that comes back by itself. Publishers and consumers register a setup hook,
+ * which runs on every (re)connection to open their channels again; nothing else holds a channel
+ * across a reconnect.
+ */
+export class AmqpClient {
+  private connection: ChannelModel | undefined;
+  private readonly setupHooks: SetupHook[] = [];
+  private stopping = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly url: string,
+    private readonly logger: Logger,
+  ) {}
+
+  get connected(): boolean {
+    return this.connection !== undefined;
+  }
+
+  /** Connects, retrying with backoff until it works or `stop()` is called. */
+  async start(): Promise<void> {
+    this.stopping = false;
+    let delay = RECONNECT_MIN_MS;
+    while (!this.stopping) {
+      try {
+        await this.connect();
+        return;
+      } catch (error) {
+        this.logger.warn(`RabbitMQ not reachable (${(error as Error).message}); retrying in ${delay} ms`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(delay * 2, RECONNECT_MAX_MS);
+      }
+    }
+  }
+
+  /** Adds a hook and, when already connected, runs it now. */
+  async onConnect(hook: SetupHook): Promise<void> {
+    this.setupHooks.push(hook);
+    if (this.connection) await hook(this.connection);
+  }
+
+  removeHook(hook: SetupHook): void {
+    const index = this.setupHooks.indexOf(hook);
+    if (index >= 0) this.setupHooks.splice(index, 1);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.reconnectTimer);
+    const connection = this.connection;
+    this.connection = undefined;
+    if (connection) await connection.close().catch(() => undefined);
+  }
+
+  private async connect(): Promise<void> {
+    const connection = await amqp.connect(this.url);
+    connection.on("error", (error: Error) => this.logger.warn(`RabbitMQ connection error: ${error.message}`));
+    connection.on("close", () => {
+      if (this.connection !== connection) return;
+      this.connection = undefined;
+      if (this.stopping) return;
+      this.logger.warn("RabbitMQ connection closed; reconnecting");
+      this.reconnectTimer = setTimeout(() => void this.start(), RECONNECT_MIN_MS);
+    });
+    try {
+      for (const hook of this.setupHooks) await hook(connection);
+    } catch (error) {
+      await connection.close().catch(() => undefined);
+      throw error;
+    }
+    this.connection = connection;
+    this.logger.info("Connected to RabbitMQ");
+  }
+}

@@ -1,0 +1,84 @@
+import type { Channel, ChannelModel, ConsumeMessage } from "amqplib";
+import type { AmqpClient } from "./amqp-client";
+import { declareQueueTopology, TopologyOptions, workQueueName } from "./topology";
+
+/** One delivered message and the ways to settle it. Settling after the channel died is a no-op: the
+ *  broker has already put the message back for redelivery. */
+export interface Delivery {
+  queue: string;
+  message: ConsumeMessage;
+  ack(): void;
+  /** Hands the message back to the broker, which counts it towards the queue's delivery limit. */
+  requeue(): void;
+  /** Sends the message straight to the queue's dead-letter queue. */
+  deadLetter(): void;
+}
+
+export type DeliveryHandler = (delivery: Delivery) => void;
+
+/** Consumes a set of work queues with a prefetch each, re-subscribing after every reconnect. */
+export class JobConsumer {
+  /** Open channels and the consumer tag of each. */
+  private readonly channels = new Map<Channel, string>();
+  private readonly hook = (connection: ChannelModel) => this.subscribe(connection);
+  private stopped = false;
+
+  constructor(
+    private readonly client: AmqpClient,
+    private readonly topology: TopologyOptions,
+    private readonly queues: string[],
+    private readonly prefetch: number,
+    private readonly handler: DeliveryHandler,
+  ) {}
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.client.onConnect(this.hook);
+  }
+
+  /** Stops taking new messages; unsettled ones stay with this consumer until settled or the channel closes. */
+  async cancel(): Promise<void> {
+    this.stopped = true;
+    this.client.removeHook(this.hook);
+    for (const [channel, consumerTag] of this.channels) await channel.cancel(consumerTag).catch(() => undefined);
+  }
+
+  /** Closes the channels: every unsettled message goes back to its queue. */
+  async close(): Promise<void> {
+    await this.cancel();
+    for (const channel of this.channels.keys()) await channel.close().catch(() => undefined);
+    this.channels.clear();
+  }
+
+  private async subscribe(connection: ChannelModel): Promise<void> {
+    if (this.stopped) return;
+    for (const queue of this.queues) {
+      const channel = await connection.createChannel();
+      channel.on("error", () => undefined); // the connection's close handler reconnects
+      let open = true;
+      channel.on("close", () => {
+        open = false;
+        this.channels.delete(channel);
+      });
+      await declareQueueTopology(channel, this.topology, queue);
+      await channel.prefetch(this.prefetch);
+      const settle = (action: (message: ConsumeMessage) => void) => (message: ConsumeMessage) => {
+        if (open) action(message);
+      };
+      const ack = settle((message) => channel.ack(message));
+      const requeue = settle((message) => channel.nack(message, false, true));
+      const deadLetter = settle((message) => channel.nack(message, false, false));
+      const { consumerTag } = await channel.consume(workQueueName(this.topology.prefix, queue), (message: ConsumeMessage | null) => {
+        if (!message) return; // consumer cancelled by the broker; the channel closes and we reconnect
+        this.handler({
+          queue,
+          message,
+          ack: () => ack(message),
+          requeue: () => requeue(message),
+          deadLetter: () => deadLetter(message),
+        });
+      });
+      this.channels.set(channel, consumerTag);
+    }
+  }
+}

@@ -1,0 +1,17 @@
+import { z } from "zod";
+
+/** What travels through RabbitMQ: only the job's identity. Postgres holds everything else. */
+export const jobMessageSchema = z.object({ id: z.string().uuid(), task: z.string() });
+export type JobMessage = z.infer<typeof jobMessageSchema>;
+
+export const encodeJobMessage = (message: JobMessage) => Buffer.from(JSON.stringify(message));
+
+/** Undefined for a message that is not a Conveyor job (it is dead-lettered by the consumer). */
+export function decodeJobMessage(content: Buffer): JobMessage | undefined {
+  try {
+    const parsed = jobMessageSchema.safeParse(JSON.parse(content.toString("utf8")));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,78 @@
+import type { AttemptOutcome } from "../db/jobs/finish-jobs";
+import type { JobError, JobRow } from "../db/jobs/job-record";
+import { PermanentError, SoftTimeLimitExceededError, TimeLimitExceededError } from "../errors";
+import { backoffDelay } from "./backoff";
+import type { TaskDefinition } from "./define-task";
+import type { TaskContext } from "./task-context";
+
+/** Runs one attempt of a claimed job and says how it ended. Never throws. */
+export async function runAttempt(
+  job: JobRow,
+  task: TaskDefinition | undefined,
+  context: Omit<TaskContext, "signal">,
+  controller: AbortController,
+): Promise<AttemptOutcome> {
+  const base = { jobId: job.id, attempt: job.attempts };
+  try {
+    if (!task) throw new PermanentError(`No worker here knows task "${job.task}"`);
+    const parsed = task.payload.safeParse(job.payload);
+    if (!parsed.success) throw new PermanentError("Payload does not match the task's schema", parsed.error.issues);
+    const result = await withTimeLimits(
+      () => task.run({ ...context, signal: controller.signal }, parsed.data),
+      controller,
+      job.soft_time_limit_ms ?? task.softTimeLimitMs,
+      job.time_limit_ms ?? task.timeLimitMs,
+    );
+    return { ...base, status: "succeeded", result: result ?? null };
+  } catch (thrown) {
+    const error = toJobError(thrown);
+    if (!task || !error.retryable || job.attempts >= job.max_attempts) {
+      return { ...base, status: "failed", error };
+    }
+    const delay = backoffDelay(task.backoff, job.attempts);
+    return { ...base, status: "retrying", error, runAt: new Date(Date.now() + delay) };
+  }
+
+  function toJobError(thrown: unknown): JobError {
+    const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+    return {
+      type: error.name,
+      message: error.message,
+      stack: error.stack,
+      retryable: isRetryable(error, task),
+    };
+  }
+}
+
+function isRetryable(error: Error, task: TaskDefinition | undefined): boolean {
+  if (error instanceof PermanentError) return false;
+  if (error instanceof TimeLimitExceededError || !task?.retryOn) return true;
+  return task.retryOn.some((errorClass) => error instanceof errorClass);
+}
+
+async function withTimeLimits<T>(
+  body: () => Promise<T>,
+  controller: AbortController,
+  softLimitMs: number | null | undefined,
+  hardLimitMs: number | null | undefined,
+): Promise<T> {
+  const timers: NodeJS.Timeout[] = [];
+  try {
+    if (softLimitMs) {
+      timers.push(setTimeout(() => controller.abort(new SoftTimeLimitExceededError(`soft time limit ${softLimitMs} ms`)), softLimitMs));
+    }
+    if (!hardLimitMs) return await body();
+    const hardLimit = new Promise<never>((_, reject) => {
+      timers.push(
+        setTimeout(() => {
+          const error = new TimeLimitExceededError(`time limit ${hardLimitMs} ms exceeded`);
+          controller.abort(error);
+          reject(error);
+        }, hardLimitMs),
+      );
+    });
+    return await Promise.race([body(), hardLimit]);
+  } finally {
+    timers.forEach(clearTimeout);
+  }
+}
