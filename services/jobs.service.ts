@@ -77,12 +77,13 @@ export default class JobsService extends Service {
         enqueue: (ctx: JobsContext) => this.enqueue(ctx),
         enqueueMany: (ctx: JobsContext) => this.enqueueMany(ctx),
         get: (ctx: JobsContext) => this.get(ctx),
-        events: (ctx: JobsContext) => this.events(ctx),
+        events: (ctx: JobsContext) => this.listEvents(ctx),
         list: (ctx: JobsContext) => this.listPage(organizationOf(ctx), parseParams(listParams, ctx.params), false),
         deadLetters: (ctx: JobsContext) =>
           this.listPage(organizationOf(ctx), parseParams(listParams.omit({ status: true }), ctx.params), true),
         cancel: (ctx: JobsContext) => this.cancel(ctx),
         replay: (ctx: JobsContext) => this.replay(ctx),
+        ready: () => this.ready(),
         tasks: () => ({
           items: [...taskCatalog.values()].map((task) => ({
             name: task.name,
@@ -125,7 +126,7 @@ export default class JobsService extends Service {
     return toPublicJob(await this.requireJob(ctx));
   }
 
-  private async events(ctx: JobsContext) {
+  private async listEvents(ctx: JobsContext) {
     const job = await this.requireJob(ctx);
     const events = await listJobEvents(this.runtime.db, job.id);
     return {
@@ -159,6 +160,15 @@ export default class JobsService extends Service {
     }
     await this.enqueuer.publishCreated([replayed]);
     return toPublicJob(replayed);
+  }
+
+  /** Readiness: Postgres answers and RabbitMQ is connected. */
+  private async ready(): Promise<{ status: "ready" }> {
+    const problems: string[] = [];
+    await this.runtime.db.raw("SELECT 1").catch(() => problems.push("postgres unreachable"));
+    if (!this.runtime.amqp.connected) problems.push("rabbitmq disconnected");
+    if (problems.length > 0) throw new ApiError(503, "NOT_READY", problems.join("; "));
+    return { status: "ready" };
   }
 
   private async requireJob(ctx: JobsContext): Promise<JobRow> {

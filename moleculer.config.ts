@@ -1,0 +1,25 @@
+import type { BrokerOptions } from "moleculer";
+import { config } from "./config";
+import { TasksMiddleware } from "./shared/tasks/tasks-middleware";
+
+const settings = config();
+
+/**
+ * Broker options for every Conveyor process. Service-to-service calls and events travel over
+ * TRANSPORTER (RabbitMQ at AMQP_URL by default; a nats:// URL is accepted). Jobs travel through
+ * Conveyor's own queues on AMQP_URL whatever the transporter is.
+ */
+const brokerConfig: BrokerOptions = {
+  namespace: settings.QUEUE_PREFIX,
+  nodeID: settings.NODE_ID,
+  transporter: settings.TRANSPORTER ?? settings.AMQP_URL,
+  logger: {
+    type: "Console",
+    options: { level: settings.LOG_LEVEL, formatter: settings.NODE_ENV === "production" ? "json" : "short" },
+  },
+  requestTimeout: 30_000,
+  retryPolicy: { enabled: false },
+  middlewares: [TasksMiddleware()],
+};
+
+export default brokerConfig;

@@ -1,0 +1,55 @@
+import type { ServerResponse } from "node:http";
+
+interface ErrorLike {
+  name?: string;
+  message?: string;
+  code?: unknown;
+  status?: unknown;
+  type?: unknown;
+  data?: unknown;
+}
+
+/** body-parser's error types, which reach the gateway before any action runs. */
+const BODY_PARSER_CODES: Record<string, string> = {
+  "entity.parse.failed": "MALFORMED_JSON",
+  "entity.too.large": "PAYLOAD_TOO_LARGE",
+  "encoding.unsupported": "UNSUPPORTED_ENCODING",
+  "charset.unsupported": "UNSUPPORTED_CHARSET",
+};
+
+/** Moleculer errors that mean "a service is not running", which is the server's problem, not the caller's. */
+const UNAVAILABLE = new Set(["SERVICE_NOT_FOUND", "SERVICE_NOT_AVAILABLE", "REQUEST_TIMEOUT"]);
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+/**
+ * Maps any error to the API's `{ error: { code, message, details } }` with its HTTP status. Client
+ * errors keep their message and details; server errors say nothing about internals.
+ */
+export function toErrorResponse(raw: unknown): { status: number; body: ErrorBody } {
+  const error = (raw ?? {}) as ErrorLike;
+  const type = typeof error.type === "string" ? error.type : undefined;
+  if (type && UNAVAILABLE.has(type)) {
+    return { status: 503, body: { error: { code: "SERVICE_UNAVAILABLE", message: "A required service is not available; try again" } } };
+  }
+  const candidate = [error.status, error.code].find((value) => typeof value === "number" && value >= 400 && value < 600);
+  const status = typeof candidate === "number" ? candidate : 500;
+  if (status === 503 && type) {
+    return { status, body: { error: { code: type, message: error.message ?? "Not ready" } } };
+  }
+  if (status >= 500) {
+    return { status, body: { error: { code: "INTERNAL_ERROR", message: "Internal server error" } } };
+  }
+  const code = (type && (BODY_PARSER_CODES[type] ?? type)) || (status === 404 ? "NOT_FOUND" : "BAD_REQUEST");
+  const details = error.data ?? undefined;
+  const message = type === "entity.parse.failed" ? "Request body is not valid JSON" : (error.message ?? "Bad request");
+  return { status, body: { error: details === undefined ? { code, message } : { code, message, details } } };
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text) });
+  res.end(text);
+}
