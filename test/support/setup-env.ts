@@ -1,0 +1,8 @@
+// Test defaults, applied before any module reads the configuration. Short leases keep crash tests quick.
+process.env.NODE_ENV = "test";
+process.env.LOG_LEVEL ??= "warn";
+process.env.PORT = "0";
+process.env.HOST = "127.0.0.1";
+process.env.JOB_LEASE_MS ??= "2000";
+process.env.SWEEP_INTERVAL_MS ??= "1000";
+process.env.SHUTDOWN_GRACE_MS ??= "2000";

@@ -1,0 +1,2 @@
+/** Every queue name the tests route jobs to; the teardown deletes their topology. */
+export const TEST_QUEUES = ["default", "ai", "datasync", "documents", "isolated"];
