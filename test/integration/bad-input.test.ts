@@ -83,7 +83,7 @@ describe("bad input gets a clear 4xx JSON error and the service stays up", () =>
   it("answers 401 without a key and with a wrong key", async () => {
     const missing = await fetch(`${stack.baseUrl}/api/v1/jobs`);
     expect(missing.status).toBe(401);
-    expect((await missing.json()).error.code).toBe("UNAUTHORIZED");
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe("UNAUTHORIZED");
     expectError(await stack.http("GET", "/api/v1/jobs", undefined, { authorization: "Bearer cvy_wrong" }), 401, "UNAUTHORIZED");
   });
 
@@ -94,7 +94,7 @@ describe("bad input gets a clear 4xx JSON error and the service stays up", () =>
   it("serves the OpenAPI document and readiness", async () => {
     const openapi = await fetch(`${stack.baseUrl}/api/v1/openapi.json`);
     expect(openapi.status).toBe(200);
-    const document = await openapi.json();
+    const document = (await openapi.json()) as { openapi: string; paths: Record<string, unknown> };
     expect(document.openapi).toBe("3.1.0");
     expect(Object.keys(document.paths)).toContain("/jobs/{id}");
     const ready = await fetch(`${stack.baseUrl}/ready`);

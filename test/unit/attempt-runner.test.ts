@@ -1,0 +1,98 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { LoggerInstance, ServiceBroker } from "moleculer";
+import { z } from "zod";
+import type { JobRow } from "../../shared/db/jobs/job-record";
+import { PermanentError, TransientError } from "../../shared/errors";
+import { runAttempt } from "../../shared/tasks/attempt-runner";
+import { defineTask, TaskDefinition } from "../../shared/tasks/define-task";
+import type { TaskContext } from "../../shared/tasks/task-context";
+
+const row = (overrides: Partial<JobRow> = {}): JobRow => ({
+  id: "00000000-0000-4000-8000-000000000001",
+  organization_id: "00000000-0000-4000-8000-000000000002",
+  task: "test.task",
+  queue: "default",
+  payload: {},
+  status: "running",
+  attempts: 1,
+  max_attempts: 3,
+  priority: 0,
+  progress: null,
+  result: null,
+  error: null,
+  idempotency_key: null,
+  run_at: null,
+  soft_time_limit_ms: null,
+  time_limit_ms: null,
+  lease_expires_at: null,
+  published_at: null,
+  dead_lettered_at: null,
+  created_at: new Date(),
+  started_at: new Date(),
+  finished_at: null,
+  updated_at: new Date(),
+  ...overrides,
+});
+
+const context: Omit<TaskContext, "signal"> = {
+  jobId: "j",
+  organizationId: "o",
+  attempt: 1,
+  maxAttempts: 3,
+  progress: async () => undefined,
+  logger: {} as LoggerInstance,
+  broker: {} as ServiceBroker,
+};
+
+const task = (run: TaskDefinition["run"], extra: Partial<Parameters<typeof defineTask>[0]> = {}) =>
+  defineTask({ name: "test.task", payload: z.object({}), backoff: { jitter: false, baseMs: 100 }, ...extra, run });
+
+describe("runAttempt", () => {
+  it("reports success with the result", async () => {
+    const outcome = await runAttempt(row(), task(async () => ({ ok: 1 })), context, new AbortController());
+    expect(outcome).toEqual({ jobId: row().id, attempt: 1, status: "succeeded", result: { ok: 1 } });
+  });
+
+  it("schedules a retry with the backoff while attempts remain", async () => {
+    const before = Date.now();
+    const outcome = await runAttempt(row({ attempts: 2 }), task(async () => { throw new TransientError("later"); }), context, new AbortController());
+    expect(outcome.status).toBe("retrying");
+    if (outcome.status !== "retrying") return;
+    expect(outcome.runAt.getTime() - before).toBeGreaterThanOrEqual(200);
+    expect(outcome.error.type).toBe("TransientError");
+  });
+
+  it("fails when attempts are used up, and at once on a PermanentError", async () => {
+    const transient = task(async () => { throw new TransientError("x"); });
+    expect((await runAttempt(row({ attempts: 3 }), transient, context, new AbortController())).status).toBe("failed");
+    const permanent = task(async () => { throw new PermanentError("bad"); });
+    expect((await runAttempt(row(), permanent, context, new AbortController())).status).toBe("failed");
+  });
+
+  it("retries only the listed errors when retryOn is given", async () => {
+    const picky = (error: Error) => task(async () => { throw error; }, { retryOn: [TransientError] });
+    expect((await runAttempt(row(), picky(new TransientError("t")), context, new AbortController())).status).toBe("retrying");
+    expect((await runAttempt(row(), picky(new TypeError("bug")), context, new AbortController())).status).toBe("failed");
+  });
+
+  it("fails an invalid payload and an unknown task without retrying", async () => {
+    const strict = defineTask({ name: "test.task", payload: z.object({ n: z.number() }), run: async () => null });
+    const invalid = await runAttempt(row({ payload: { n: "x" } }), strict, context, new AbortController());
+    expect(invalid.status).toBe("failed");
+    const unknown = await runAttempt(row(), undefined, context, new AbortController());
+    expect(unknown.status === "failed" && unknown.error.type).toBe("PermanentError");
+  });
+
+  it("aborts the signal at the soft limit and fails the attempt at the hard limit", async () => {
+    const reasons: string[] = [];
+    const slow = task(async (ctx) => {
+      ctx.signal.addEventListener("abort", () => reasons.push((ctx.signal.reason as Error).name));
+      await sleep(1_000);
+      return "too late";
+    }, { softTimeLimitMs: 20, timeLimitMs: 80 });
+    const outcome = await runAttempt(row(), slow, context, new AbortController());
+    expect(reasons).toEqual(["SoftTimeLimitExceededError"]);
+    expect(outcome.status).toBe("retrying");
+    expect(outcome.status !== "succeeded" && outcome.error.type).toBe("TimeLimitExceededError");
+  });
+});

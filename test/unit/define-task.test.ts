@@ -1,0 +1,29 @@
+import { z } from "zod";
+import { defineTask, taskRegistry } from "../../shared/tasks/define-task";
+
+const run = async () => null;
+
+describe("defineTask", () => {
+  it("fills in defaults and derives the queue from the name", () => {
+    const task = defineTask({ name: "ai.enrich_issue", payload: z.object({}), run });
+    expect(task.queue).toBe("ai");
+    expect(task.maxAttempts).toBe(3);
+    expect(task.backoff).toEqual({ type: "exponential", baseMs: 1_000, maxMs: 60_000, jitter: true });
+  });
+
+  it("lets the task override queue and parts of the backoff", () => {
+    const task = defineTask({ name: "ai.enrich_issue", queue: "gpu", backoff: { baseMs: 50 }, payload: z.object({}), run });
+    expect(task.queue).toBe("gpu");
+    expect(task.backoff.baseMs).toBe(50);
+    expect(task.backoff.maxMs).toBe(60_000);
+  });
+
+  it("refuses names that are not dotted lower-case words", () => {
+    expect(() => defineTask({ name: "Echo", payload: z.object({}), run })).toThrow(/dotted/);
+  });
+
+  it("refuses a name defined twice", () => {
+    const task = defineTask({ name: "demo.once", payload: z.object({}), run });
+    expect(() => taskRegistry([task, task])).toThrow(/twice/);
+  });
+});

@@ -1,0 +1,28 @@
+import { ApiError } from "../../shared/api-errors";
+import { toErrorResponse } from "../../services/gateway/error-response";
+
+describe("toErrorResponse", () => {
+  it("keeps a client error's status, code, message and details", () => {
+    const response = toErrorResponse(new ApiError(422, "UNKNOWN_TASK", "Unknown task", { known: ["a.b"] }));
+    expect(response).toEqual({
+      status: 422,
+      body: { error: { code: "UNKNOWN_TASK", message: "Unknown task", details: { known: ["a.b"] } } },
+    });
+  });
+
+  it("maps body-parser errors", () => {
+    expect(toErrorResponse({ status: 400, type: "entity.parse.failed", message: "Unexpected token" }).body.error.code).toBe("MALFORMED_JSON");
+    expect(toErrorResponse({ status: 413, type: "entity.too.large" }).status).toBe(413);
+  });
+
+  it("hides the internals of server errors", () => {
+    const error = new Error("relation \"jobs\" does not exist");
+    const response = toErrorResponse(error);
+    expect(response.status).toBe(500);
+    expect(JSON.stringify(response.body)).not.toContain("relation");
+  });
+
+  it("answers 503 when a service is not running", () => {
+    expect(toErrorResponse({ code: 404, type: "SERVICE_NOT_FOUND" }).status).toBe(503);
+  });
+});
