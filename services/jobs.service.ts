@@ -7,6 +7,7 @@ import { JOB_STATUSES, JobRow, PublicJob, toPublicJob } from "../shared/db/jobs/
 import { lockUnpublishedJobs } from "../shared/db/jobs/mark-published";
 import { replayJob } from "../shared/db/jobs/replay-job";
 import { bulkEnqueueRequestSchema } from "../shared/jobs/enqueue-request";
+import { DeadLetterKeeper } from "../shared/jobs/dead-letter-keeper";
 import { JobEnqueuer } from "../shared/jobs/job-enqueuer";
 import { parseParams } from "../shared/parse-params";
 import { JobPublisher } from "../shared/queue/job-publisher";
@@ -67,6 +68,7 @@ type ListParams = z.infer<typeof listParams>;
 export default class JobsService extends Service {
   private runtime!: Runtime;
   private enqueuer!: JobEnqueuer;
+  private deadLetterKeeper: DeadLetterKeeper | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(broker: ServiceBroker) {
@@ -221,10 +223,14 @@ export default class JobsService extends Service {
     await publisher.start();
     this.enqueuer = new JobEnqueuer(this.runtime.db, publisher, taskCatalog, this.logger);
     this.sweepTimer = setInterval(() => void this.sweepUnpublished(), this.runtime.config.SWEEP_INTERVAL_MS);
+    const queues = [...new Set([...taskCatalog.values()].map((task) => task.queue))];
+    this.deadLetterKeeper = new DeadLetterKeeper(this.runtime.db, this.runtime.amqp, this.runtime.topology, queues, this.logger);
+    await this.deadLetterKeeper.start();
   }
 
   private async stopService(): Promise<void> {
     clearInterval(this.sweepTimer);
+    await this.deadLetterKeeper?.stop();
     await this.enqueuer?.drain();
   }
 }

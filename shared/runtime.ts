@@ -40,7 +40,7 @@ async function createRuntime(broker: ServiceBroker): Promise<Runtime> {
   const settings = config();
   const db = createDb(settings.DATABASE_URL, settings.DATABASE_POOL_MAX);
   await migrateLatest(db);
-  const amqp = new AmqpClient(settings.AMQP_URL, broker.getLogger("amqp"));
+  const amqp = new AmqpClient(settings.AMQP_URL, broker.getLogger("amqp"), `conveyor:${broker.nodeID}`);
   await amqp.start();
   return {
     config: settings,

@@ -25,6 +25,8 @@ export class AmqpClient {
   constructor(
     private readonly url: string,
     private readonly logger: Logger,
+    /** Shown in RabbitMQ's connection list, so an operator can tell which node a connection is. */
+    private readonly connectionName: string,
   ) {}
 
   get connected(): boolean {
@@ -67,7 +69,7 @@ export class AmqpClient {
   }
 
   private async connect(): Promise<void> {
-    const connection = await amqp.connect(this.url);
+    const connection = await amqp.connect(this.url, { clientProperties: { connection_name: this.connectionName } });
     connection.on("error", (error: Error) => this.logger.warn(`RabbitMQ connection error: ${error.message}`));
     connection.on("close", () => {
       if (this.connection !== connection) return;

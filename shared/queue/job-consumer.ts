@@ -2,6 +2,9 @@ import type { Channel, ChannelModel, ConsumeMessage } from "amqplib";
 import type { AmqpClient } from "./amqp-client";
 import { declareQueueTopology, TopologyOptions, workQueueName } from "./topology";
 
+/** Which of a queue's RabbitMQ queues to consume: its work queue (workers) or its dead-letter queue. */
+export type QueueRole = (prefix: string, queue: string) => string;
+
 /** One delivered message and the ways to settle it. Settling after the channel died is a no-op: the
  *  broker has already put the message back for redelivery. */
 export interface Delivery {
@@ -16,7 +19,7 @@ export interface Delivery {
 
 export type DeliveryHandler = (delivery: Delivery) => void;
 
-/** Consumes a set of work queues with a prefetch each, re-subscribing after every reconnect. */
+/** Consumes a set of queues with a prefetch each, re-subscribing after every reconnect. */
 export class JobConsumer {
   /** Open channels and the consumer tag of each. */
   private readonly channels = new Map<Channel, string>();
@@ -29,6 +32,7 @@ export class JobConsumer {
     private readonly queues: string[],
     private readonly prefetch: number,
     private readonly handler: DeliveryHandler,
+    private readonly role: QueueRole = workQueueName,
   ) {}
 
   async start(): Promise<void> {
@@ -68,7 +72,7 @@ export class JobConsumer {
       const ack = settle((message) => channel.ack(message));
       const requeue = settle((message) => channel.nack(message, false, true));
       const deadLetter = settle((message) => channel.nack(message, false, false));
-      const { consumerTag } = await channel.consume(workQueueName(this.topology.prefix, queue), (message: ConsumeMessage | null) => {
+      const { consumerTag } = await channel.consume(this.role(this.topology.prefix, queue), (message: ConsumeMessage | null) => {
         if (!message) return; // consumer cancelled by the broker; the channel closes and we reconnect
         this.handler({
           queue,

@@ -1,0 +1,105 @@
+import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import amqp from "amqplib";
+import { insertJobs, NewJob } from "../../shared/db/jobs/insert-jobs";
+import { markPublished } from "../../shared/db/jobs/mark-published";
+import { encodeJobMessage } from "../../shared/queue/job-message";
+import { deadQueueName, declareQueueTopology, workQueueName } from "../../shared/queue/topology";
+import { startStack, Stack } from "../support/stack";
+import { waitFor } from "../support/wait-for";
+
+const AMQP_URL = process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672";
+const prefix = () => process.env.QUEUE_PREFIX as string;
+
+const echoJob = (text: string): NewJob => ({
+  id: randomUUID(),
+  task: "demo.echo",
+  queue: "default",
+  payload: { text },
+  maxAttempts: 3,
+  priority: 0,
+  idempotencyKey: null,
+  runAt: null,
+  softTimeLimitMs: null,
+  timeLimitMs: null,
+});
+
+describe("delivery recovery", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack.stop();
+  });
+
+  it("publishes a job whose row was committed but whose message never reached RabbitMQ (sweeper)", async () => {
+    const job = echoJob("swept");
+    // As if the process died between the commit and the publish.
+    await insertJobs(stack.db, stack.organizationId, [job]);
+    const done = await waitFor(() => stack.job(job.id), (current) => current.status === "succeeded", { timeoutMs: 15_000 });
+    expect(done.result).toEqual({ text: "swept" });
+    const row = await stack.db("jobs").where("id", job.id).first();
+    expect(row.published_at).not.toBeNull();
+  });
+
+  it("fails a job whose message RabbitMQ dead-lettered, so it shows in the dead-letter list", async () => {
+    const job = echoJob("poison");
+    await insertJobs(stack.db, stack.organizationId, [job]);
+    await markPublished(stack.db, [job.id]); // keep the sweeper away: only the dead-letter queue has it
+    const connection = await amqp.connect(AMQP_URL);
+    try {
+      const channel = await connection.createConfirmChannel();
+      channel.sendToQueue(deadQueueName(prefix(), "default"), encodeJobMessage({ id: job.id, task: job.task }), { persistent: true });
+      await channel.waitForConfirms();
+    } finally {
+      await connection.close();
+    }
+    const failed = await waitFor(() => stack.job(job.id), (current) => current.status === "failed");
+    expect(failed.error?.type).toBe("DeliveryLimitExceeded");
+    const list = await stack.http("GET", "/api/v1/jobs/dead-letters?limit=500");
+    expect(list.body.items.map((item: { id: string }) => item.id)).toContain(job.id);
+  });
+
+  it("dead-letters a message after the queue's delivery limit instead of redelivering it forever", async () => {
+    const connection = await amqp.connect(AMQP_URL);
+    try {
+      const channel = await connection.createChannel();
+      const topology = { prefix: prefix(), queueType: "quorum" as const, deliveryLimit: 3 };
+      await declareQueueTopology(channel, topology, "limit_probe");
+      channel.sendToQueue(workQueueName(prefix(), "limit_probe"), Buffer.from("{}"), { persistent: true });
+      let deliveries = 0;
+      await channel.consume(workQueueName(prefix(), "limit_probe"), (message) => {
+        if (!message) return;
+        deliveries++;
+        channel.nack(message, false, true); // what a crashing worker amounts to
+      });
+      const dead = await waitFor(
+        async () => (await channel.checkQueue(deadQueueName(prefix(), "limit_probe"))).messageCount,
+        (count) => count === 1,
+      );
+      expect(dead).toBe(1);
+      expect(deliveries).toBe(4); // the first delivery plus three redeliveries
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it("reconnects after RabbitMQ drops its connection and keeps running jobs", async () => {
+    const name = `conveyor:${stack.broker.nodeID}`;
+    const listing = execFileSync("rabbitmqctl", ["-q", "list_connections", "pid", "client_properties"], { encoding: "utf8" });
+    const pids = listing
+      .split("\n")
+      .filter((line) => line.includes(`"${name}"`))
+      .map((line) => line.split("\t")[0]);
+    expect(pids.length).toBeGreaterThan(0);
+    for (const pid of pids) execFileSync("rabbitmqctl", ["-q", "close_connection", pid, "test: simulated network loss"]);
+
+    const accepted = await waitFor(
+      () => stack.http("POST", "/api/v1/jobs", { task: "demo.echo", payload: { text: "after reconnect" } }),
+      (response) => response.status === 202,
+    );
+    const done = await waitFor(() => stack.job(accepted.body.id), (job) => job.status === "succeeded", { timeoutMs: 20_000 });
+    expect(done.result).toEqual({ text: "after reconnect" });
+  });
+});
