@@ -7,5 +7,6 @@ module.exports = {
   globalSetup: "<rootDir>/test/global-setup.ts",
   globalTeardown: "<rootDir>/test/global-teardown.ts",
   setupFiles: ["<rootDir>/test/support/setup-env.ts"],
+  reporters: ["default", "<rootDir>/test/support/summary-reporter.js"],
   testTimeout: 60000,
 };

@@ -1,6 +1,6 @@
 // Test defaults, applied before any module reads the configuration. Short leases keep crash tests quick.
 process.env.NODE_ENV = "test";
-process.env.LOG_LEVEL ??= "warn";
+process.env.LOG_LEVEL ??= "error";
 process.env.PORT = "0";
 process.env.HOST = "127.0.0.1";
 process.env.JOB_LEASE_MS ??= "2000";
