@@ -1,6 +1,8 @@
 import { startStack, Stack } from "../support/stack";
 import { waitFor } from "../support/wait-for";
 import type { PublicJob } from "../../shared/db/jobs/job-record";
+import { enqueue } from "../../shared/tasks/enqueue";
+import { echo } from "../../services/demo.tasks";
 
 describe("enqueue → run → succeeded", () => {
   let stack: Stack;
@@ -31,6 +33,14 @@ describe("enqueue → run → succeeded", () => {
     expect(events.body.items.map((event: { type: string }) => event.type)).toEqual(["queued", "running", "succeeded"]);
     const ids = events.body.items.map((event: { id: string }) => Number(event.id));
     expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+  });
+
+  it("enqueues from TypeScript with the task's typed payload", async () => {
+    const { job, created } = await enqueue(stack.broker, stack.organizationId, echo, { text: "typed" }, { maxAttempts: 1 });
+    expect(created).toBe(true);
+    expect(job.maxAttempts).toBe(1);
+    const finished = await waitFor(() => stack.job(job.id), (current) => current.status === "succeeded");
+    expect(finished.result).toEqual({ text: "typed" });
   });
 
   it("runs a bulk enqueue of many jobs to completion", async () => {
