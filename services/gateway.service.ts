@@ -1,21 +1,59 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Context, ServiceSchema } from "moleculer";
+import type { PassThrough } from "node:stream";
+import { Context, Service, ServiceBroker } from "moleculer";
 import ApiGateway, { GatewayResponse, IncomingRequest, Route } from "moleculer-web";
+import { z } from "zod";
 import { config } from "../config";
 import { unauthorized } from "../shared/api-errors";
-import type { PublicJob } from "../shared/db/jobs/job-record";
+import { JOB_STATUSES, PublicJob } from "../shared/db/jobs/job-record";
+import type { JobUpdate } from "../shared/db/jobs/job-updates";
+import { JOB_UPDATES_BROADCAST } from "../shared/events/job-event-names";
+import { parseParams } from "../shared/parse-params";
 import type { CallerMeta } from "./jobs.service";
 import { sendJson, toErrorResponse } from "./gateway/error-response";
 import { openApiDocument } from "./gateway/openapi";
+import { SseClient, StreamFilter } from "./gateway/sse-client";
+import { SseHub } from "./gateway/sse-hub";
 
 const API_PREFIX = "/api/v1";
 const statusUrl = (id: string) => `${API_PREFIX}/jobs/${id}`;
 
-function apiKeyOf(req: IncomingMessage): string | undefined {
+/** What the gateway copies from the HTTP request into the call's meta. */
+interface GatewayMeta extends CallerMeta {
+  lastEventId?: string;
+  wantsEventStream?: boolean;
+  $responseType?: string;
+  $responseHeaders?: Record<string, string>;
+}
+
+type GatewayContext = Context<Record<string, unknown>, GatewayMeta>;
+
+const streamParams = z.object({
+  jobId: z.string().uuid().optional(),
+  task: z.string().max(200).optional(),
+  queue: z.string().max(64).optional(),
+  status: z
+    .union([z.enum(JOB_STATUSES), z.array(z.enum(JOB_STATUSES))])
+    .transform((value) => (Array.isArray(value) ? value : [value]))
+    .optional(),
+  lastEventId: z.string().regex(/^\d{1,19}$/).optional(),
+  apiKey: z.string().optional(),
+});
+
+const jobIdParams = z.object({ id: z.string().uuid("must be a job id (uuid)") }).passthrough();
+
+/** A reconnecting client gets at most this much history per connection; it reconnects for the rest. */
+const MAX_REPLAY_EVENTS = 10_000;
+const REPLAY_PAGE = 1_000;
+
+function apiKeyOf(req: IncomingRequest): string | undefined {
   const header = req.headers.authorization;
   if (header?.startsWith("Bearer ")) return header.slice("Bearer ".length).trim();
   const explicit = req.headers["x-api-key"];
-  return typeof explicit === "string" ? explicit : undefined;
+  if (typeof explicit === "string") return explicit;
+  // Browsers' EventSource cannot send headers, so event streams also take the key as a query parameter.
+  const fromQuery = req.query?.apiKey;
+  return typeof fromQuery === "string" && req.headers.accept?.includes("text/event-stream") ? fromQuery : undefined;
 }
 
 /** HTTP status and Location for the actions whose answer is not a plain 200. */
@@ -39,71 +77,149 @@ function shapeResponse(actionName: string, res: GatewayResponse, data: unknown):
   return data;
 }
 
-/** REST front door: API-key auth, validation errors as JSON, OpenAPI, health and readiness. */
-const GatewayService: ServiceSchema = {
-  name: "gateway",
-  mixins: [ApiGateway],
+/**
+ * REST and SSE front door: API-key auth, JSON errors, OpenAPI, health and readiness, and job event
+ * streams fed by the notifier's broadcast (with Last-Event-ID replay from Postgres).
+ */
+export default class GatewayService extends Service {
+  private readonly hub = new SseHub();
 
-  settings: {
-    port: config().PORT,
-    ip: config().HOST,
-    log4XXResponses: false,
-    onError(_req: IncomingMessage, res: ServerResponse, error: Error) {
-      const { status, body } = toErrorResponse(error);
-      sendJson(res, status, body);
-    },
-    routes: [
-      {
-        path: API_PREFIX,
-        authentication: true,
-        mappingPolicy: "restrict",
-        bodyParsers: { json: { limit: config().BODY_LIMIT, strict: true }, urlencoded: false },
-        aliases: {
-          "POST jobs": "jobs.enqueue",
-          "POST jobs/bulk": "jobs.enqueueMany",
-          "GET jobs": "jobs.list",
-          "GET jobs/dead-letters": "jobs.deadLetters",
-          "GET jobs/:id": "jobs.get",
-          "GET jobs/:id/events": "jobs.events",
-          "DELETE jobs/:id": "jobs.cancel",
-          "POST jobs/:id/cancel": "jobs.cancel",
-          "POST jobs/:id/retry": "jobs.replay",
-          "GET tasks": "jobs.tasks",
+  constructor(broker: ServiceBroker) {
+    super(broker);
+    const settings = config();
+    this.parseServiceSchema({
+      name: "gateway",
+      mixins: [ApiGateway],
+      settings: {
+        port: settings.PORT,
+        ip: settings.HOST,
+        log4XXResponses: false,
+        onError(_req: IncomingMessage, res: ServerResponse, error: Error) {
+          const { status, body } = toErrorResponse(error);
+          sendJson(res, status, body);
         },
-        onAfterCall(_ctx: Context, _route: Route, req: IncomingRequest, res: GatewayResponse, data: unknown) {
-          return shapeResponse(req.$action.name ?? "", res, data);
-        },
-      },
-      {
-        path: "/",
-        authentication: false,
-        mappingPolicy: "restrict",
-        bodyParsers: { json: false, urlencoded: false },
-        aliases: {
-          "GET health"(_req: IncomingMessage, res: ServerResponse) {
-            sendJson(res, 200, { status: "ok" });
+        routes: [
+          {
+            path: API_PREFIX,
+            authentication: true,
+            mappingPolicy: "restrict",
+            bodyParsers: { json: { limit: settings.BODY_LIMIT, strict: true }, urlencoded: false },
+            aliases: {
+              "POST jobs": "jobs.enqueue",
+              "POST jobs/bulk": "jobs.enqueueMany",
+              "GET jobs": "jobs.list",
+              "GET jobs/stream": "gateway.stream",
+              "GET jobs/dead-letters": "jobs.deadLetters",
+              "GET jobs/:id": "jobs.get",
+              "GET jobs/:id/events": "gateway.jobEvents",
+              "DELETE jobs/:id": "jobs.cancel",
+              "POST jobs/:id/cancel": "jobs.cancel",
+              "POST jobs/:id/retry": "jobs.replay",
+              "GET tasks": "jobs.tasks",
+            },
+            onBeforeCall(ctx: GatewayContext, _route: Route, req: IncomingRequest) {
+              const lastEventId = req.headers["last-event-id"];
+              if (typeof lastEventId === "string") ctx.meta.lastEventId = lastEventId;
+              ctx.meta.wantsEventStream = req.headers.accept?.includes("text/event-stream") ?? false;
+            },
+            onAfterCall(_ctx: Context, _route: Route, req: IncomingRequest, res: GatewayResponse, data: unknown) {
+              return shapeResponse(req.$action.name ?? "", res, data);
+            },
           },
-          "GET ready": "jobs.ready",
-          [`GET ${API_PREFIX.slice(1)}/openapi.json`](_req: IncomingMessage, res: ServerResponse) {
-            sendJson(res, 200, openApiDocument);
+          {
+            path: "/",
+            authentication: false,
+            mappingPolicy: "restrict",
+            bodyParsers: { json: false, urlencoded: false },
+            aliases: {
+              "GET health"(_req: IncomingMessage, res: ServerResponse) {
+                sendJson(res, 200, { status: "ok" });
+              },
+              "GET ready": "jobs.ready",
+              [`GET ${API_PREFIX.slice(1)}/openapi.json`](_req: IncomingMessage, res: ServerResponse) {
+                sendJson(res, 200, openApiDocument);
+              },
+            },
           },
-        },
+        ],
       },
-    ],
-  },
+      actions: {
+        stream: (ctx: GatewayContext) => this.openStream(ctx, false),
+        jobEvents: (ctx: GatewayContext) =>
+          ctx.meta.wantsEventStream ? this.openStream(ctx, true) : ctx.call("jobs.events", { id: ctx.params.id }),
+      },
+      events: {
+        [JOB_UPDATES_BROADCAST]: (ctx: Context<{ updates: JobUpdate[] }>) => this.hub.publish(ctx.params.updates),
+      },
+      methods: {
+        authenticate: (ctx: GatewayContext, _route: Route, req: IncomingRequest) => this.resolveApiKey(ctx, req),
+      },
+      stopped: () => this.hub.closeAll(),
+    });
+  }
 
-  methods: {
-    /** Resolves the API key to its organization; every /api/v1 call then runs as that organization. */
-    async authenticate(ctx: Context<unknown, CallerMeta>, _route: Route, req: IncomingRequest) {
-      const apiKey = apiKeyOf(req);
-      if (!apiKey) throw unauthorized();
-      const { organizationId } = await ctx.call<{ organizationId: string }, { apiKey: string }>("auth.authenticate", {
-        apiKey,
-      });
-      ctx.meta.organizationId = organizationId;
-      return { organizationId };
-    },
-  },
-};
+  /** Number of connected SSE clients on this instance. */
+  get streamClients(): number {
+    return this.hub.size;
+  }
 
-export default GatewayService;
+  /** Resolves the API key to its organization; every /api/v1 call then runs as that organization. */
+  private async resolveApiKey(ctx: GatewayContext, req: IncomingRequest): Promise<{ organizationId: string }> {
+    const apiKey = apiKeyOf(req);
+    if (!apiKey) throw unauthorized();
+    const { organizationId } = await ctx.call<{ organizationId: string }, { apiKey: string }>("auth.authenticate", { apiKey });
+    ctx.meta.organizationId = organizationId;
+    return { organizationId };
+  }
+
+  /**
+   * Opens an SSE stream. With Last-Event-ID (header or `lastEventId` query), the missed events are
+   * replayed from Postgres first; a single job's stream replays its whole history and ends with its
+   * terminal event.
+   */
+  private openStream(ctx: GatewayContext, singleJob: boolean): PassThrough {
+    const params = parseParams(singleJob ? jobIdParams.merge(streamParams) : streamParams, ctx.params);
+    const organizationId = ctx.meta.organizationId;
+    if (!organizationId) throw unauthorized();
+    const jobId = singleJob ? (params as { id: string }).id : params.jobId;
+    const filter: StreamFilter = { organizationId, jobId, task: params.task, queue: params.queue, statuses: params.status };
+    const settings = config();
+    const client = new SseClient({
+      filter,
+      heartbeatMs: settings.SSE_HEARTBEAT_MS,
+      maxPendingJobs: settings.SSE_MAX_PENDING_JOBS,
+      closeOnTerminal: singleJob,
+    });
+    this.hub.add(client);
+    ctx.meta.$responseType = "text/event-stream; charset=utf-8";
+    ctx.meta.$responseHeaders = { "Cache-Control": "no-cache", "X-Accel-Buffering": "no" };
+    const lastEventId = ctx.meta.lastEventId ?? params.lastEventId ?? (singleJob ? "0" : undefined);
+    void this.replay(ctx, client, lastEventId);
+    return client.stream;
+  }
+
+  private async replay(ctx: GatewayContext, client: SseClient, lastEventId: string | undefined): Promise<void> {
+    let replayed = 0;
+    try {
+      let after = lastEventId;
+      while (after !== undefined && !client.isClosed) {
+        const page = await ctx.call<JobUpdate[], object>("jobs.updatesAfter", {
+          afterId: after,
+          jobId: client.filter.jobId,
+          limit: REPLAY_PAGE,
+        });
+        client.sendReplayed(page);
+        replayed += page.length;
+        if (replayed >= MAX_REPLAY_EVENTS) {
+          client.close(); // the client reconnects with a newer Last-Event-ID and continues
+          return;
+        }
+        after = page.length === REPLAY_PAGE ? page[page.length - 1].id : undefined;
+      }
+      client.goLive();
+    } catch (error) {
+      this.logger.warn("SSE replay failed; closing the stream so the client retries", error);
+      client.close();
+    }
+  }
+}

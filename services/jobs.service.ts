@@ -3,6 +3,7 @@ import { z } from "zod";
 import { ApiError, conflict, notFound, unauthorized } from "../shared/api-errors";
 import { cancelJob } from "../shared/db/jobs/cancel-job";
 import { findJob, JobCursor, listJobEvents, listJobs } from "../shared/db/jobs/find-jobs";
+import { updatesAfter } from "../shared/db/jobs/job-updates";
 import { JOB_STATUSES, JobRow, PublicJob, toPublicJob } from "../shared/db/jobs/job-record";
 import { lockUnpublishedJobs } from "../shared/db/jobs/mark-published";
 import { replayJob } from "../shared/db/jobs/replay-job";
@@ -35,6 +36,12 @@ const listParams = z.object({
   createdBefore: z.string().datetime({ offset: true }).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(200).optional(),
+});
+
+const updatesAfterParams = z.object({
+  afterId: z.string().regex(/^\d{1,19}$/, "must be an event id"),
+  jobId: z.string().uuid().optional(),
+  limit: z.number().int().min(1).max(5_000).default(1_000),
 });
 
 const SWEEP_BATCH = 1_000;
@@ -80,6 +87,10 @@ export default class JobsService extends Service {
         enqueueMany: (ctx: JobsContext) => this.enqueueMany(ctx),
         get: (ctx: JobsContext) => this.get(ctx),
         events: (ctx: JobsContext) => this.listEvents(ctx),
+        updatesAfter: (ctx: JobsContext) => {
+          const params = parseParams(updatesAfterParams, ctx.params);
+          return updatesAfter(this.runtime.db, params.afterId, { organizationId: organizationOf(ctx), jobId: params.jobId }, params.limit);
+        },
         list: (ctx: JobsContext) => this.listPage(organizationOf(ctx), parseParams(listParams, ctx.params), false),
         deadLetters: (ctx: JobsContext) =>
           this.listPage(organizationOf(ctx), parseParams(listParams.omit({ status: true }), ctx.params), true),

@@ -5,6 +5,7 @@ import AuthService from "../../services/auth.service";
 import DemoService from "../../services/demo.service";
 import GatewayService from "../../services/gateway.service";
 import JobsService from "../../services/jobs.service";
+import NotifierService from "../../services/notifier.service";
 import { createApiKey, createOrganization } from "../../shared/db/api-keys";
 import { createDb, Db, migrateLatest } from "../../shared/db/knex";
 import type { PublicJob } from "../../shared/db/jobs/job-record";
@@ -26,12 +27,18 @@ export interface Stack {
 }
 
 export interface StackOptions {
-  /** Which services to run; defaults to all of them (gateway, auth, jobs, demo). */
-  services?: ("gateway" | "auth" | "jobs" | "demo")[];
+  /** Which services to run; defaults to gateway, auth, jobs and demo. */
+  services?: (keyof typeof SERVICES)[];
   extraServices?: ServiceSchema[];
 }
 
-const SERVICES = { gateway: GatewayService, auth: AuthService, jobs: JobsService, demo: DemoService } as const;
+const SERVICES = {
+  gateway: GatewayService,
+  auth: AuthService,
+  jobs: JobsService,
+  demo: DemoService,
+  notifier: NotifierService,
+} as const;
 
 /** An in-process Conveyor node on the real Postgres and RabbitMQ, plus an organization and API key. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {

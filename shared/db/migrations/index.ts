@@ -1,5 +1,6 @@
 import type { Knex } from "knex";
 import * as coreSchema from "./001_core_schema";
+import * as eventsAndWebhooks from "./003_events_and_webhooks";
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list works under tsx,
@@ -7,6 +8,7 @@ import * as coreSchema from "./001_core_schema";
  */
 const migrations: Record<string, Knex.Migration> = {
   "001_core_schema": coreSchema,
+  "003_events_and_webhooks": eventsAndWebhooks,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
