@@ -69,6 +69,10 @@ function shapeResponse(actionName: string, res: GatewayResponse, data: unknown):
     const { jobs } = data as { jobs: PublicJob[] };
     return { jobs: jobs.map((job) => ({ ...job, statusUrl: statusUrl(job.id) })) };
   }
+  if (actionName === "webhooks.createSubscription") {
+    res.statusCode = 201;
+    return data;
+  }
   if (actionName === "jobs.replay") {
     res.statusCode = 202;
     const job = data as PublicJob;
@@ -116,6 +120,14 @@ export default class GatewayService extends Service {
               "POST jobs/:id/cancel": "jobs.cancel",
               "POST jobs/:id/retry": "jobs.replay",
               "GET tasks": "jobs.tasks",
+              "POST webhooks/subscriptions": "webhooks.createSubscription",
+              "GET webhooks/subscriptions": "webhooks.listSubscriptions",
+              "GET webhooks/subscriptions/:id": "webhooks.getSubscription",
+              "PATCH webhooks/subscriptions/:id": "webhooks.updateSubscription",
+              "DELETE webhooks/subscriptions/:id": "webhooks.deleteSubscription",
+              "GET webhooks/deliveries": "webhooks.listDeliveries",
+              "GET webhooks/deliveries/:id": "webhooks.getDelivery",
+              "GET webhooks/secret": "webhooks.secret",
             },
             onBeforeCall(ctx: GatewayContext, _route: Route, req: IncomingRequest) {
               const lastEventId = req.headers["last-event-id"];

@@ -13,6 +13,13 @@ export const enqueueRequestSchema = z
     idempotencyKey: z.string().min(1).max(200).optional(),
     softTimeLimitMs: z.number().int().positive().optional(),
     timeLimitMs: z.number().int().positive().optional(),
+    /** POSTed (signed) when the job finishes. */
+    callbackUrl: z
+      .string()
+      .max(2_000)
+      .url()
+      .refine((url) => /^https?:\/\//i.test(url), "must be an http(s) URL")
+      .optional(),
   })
   .strict()
   .refine((request) => !(request.delayMs !== undefined && request.runAt !== undefined), {

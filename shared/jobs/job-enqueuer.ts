@@ -76,6 +76,7 @@ export class JobEnqueuer {
       runAt,
       softTimeLimitMs: request.softTimeLimitMs ?? null,
       timeLimitMs: request.timeLimitMs ?? null,
+      callbackUrl: request.callbackUrl ?? null,
     };
   }
 

@@ -22,6 +22,7 @@ const echoJob = (text: string): NewJob => ({
   runAt: null,
   softTimeLimitMs: null,
   timeLimitMs: null,
+  callbackUrl: null,
 });
 
 describe("delivery recovery", () => {

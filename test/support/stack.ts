@@ -6,6 +6,7 @@ import DemoService from "../../services/demo.service";
 import GatewayService from "../../services/gateway.service";
 import JobsService from "../../services/jobs.service";
 import NotifierService from "../../services/notifier.service";
+import WebhooksService from "../../services/webhooks.service";
 import { createApiKey, createOrganization } from "../../shared/db/api-keys";
 import { createDb, Db, migrateLatest } from "../../shared/db/knex";
 import type { PublicJob } from "../../shared/db/jobs/job-record";
@@ -38,6 +39,7 @@ const SERVICES = {
   jobs: JobsService,
   demo: DemoService,
   notifier: NotifierService,
+  webhooks: WebhooksService,
 } as const;
 
 /** An in-process Conveyor node on the real Postgres and RabbitMQ, plus an organization and API key. */

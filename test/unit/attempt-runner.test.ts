@@ -24,6 +24,7 @@ const row = (overrides: Partial<JobRow> = {}): JobRow => ({
   run_at: null,
   soft_time_limit_ms: null,
   time_limit_ms: null,
+  callback_url: null,
   lease_expires_at: null,
   published_at: null,
   dead_lettered_at: null,

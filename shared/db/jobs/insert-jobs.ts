@@ -14,6 +14,7 @@ export interface NewJob {
   runAt: Date | null;
   softTimeLimitMs: number | null;
   timeLimitMs: number | null;
+  callbackUrl: string | null;
 }
 
 export interface InsertedJobs {
@@ -26,16 +27,16 @@ export interface InsertedJobs {
 const INSERT_JOBS = withEventsAndNotify(
   `input AS (
      SELECT ?::uuid AS organization_id, * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::jsonb[], ?::int[], ?::int[],
-                          ?::text[], ?::timestamptz[], ?::int[], ?::int[])
+                          ?::text[], ?::timestamptz[], ?::int[], ?::int[], ?::text[])
        AS i(id, task, queue, payload, max_attempts, priority,
-            idempotency_key, run_at, soft_time_limit_ms, time_limit_ms)
+            idempotency_key, run_at, soft_time_limit_ms, time_limit_ms, callback_url)
    ),
    inserted AS (
      INSERT INTO jobs (id, organization_id, task, queue, payload, status, max_attempts, priority,
-                       idempotency_key, run_at, soft_time_limit_ms, time_limit_ms)
+                       idempotency_key, run_at, soft_time_limit_ms, time_limit_ms, callback_url)
      SELECT id, organization_id, task, queue, payload,
             CASE WHEN run_at > now() THEN 'scheduled' ELSE 'queued' END,
-            max_attempts, priority, idempotency_key, run_at, soft_time_limit_ms, time_limit_ms
+            max_attempts, priority, idempotency_key, run_at, soft_time_limit_ms, time_limit_ms, callback_url
      FROM input
      ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
      RETURNING *
@@ -65,6 +66,7 @@ export async function insertJobs(db: Knex, organizationId: string, jobs: NewJob[
     column((job) => job.runAt),
     column((job) => job.softTimeLimitMs),
     column((job) => job.timeLimitMs),
+    column((job) => job.callbackUrl),
   ]);
 
   const createdIds = new Set(rows.map((row) => row.id));

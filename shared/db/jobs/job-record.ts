@@ -43,6 +43,7 @@ export interface JobRow {
   run_at: Date | null;
   soft_time_limit_ms: number | null;
   time_limit_ms: number | null;
+  callback_url: string | null;
   lease_expires_at: Date | null;
   published_at: Date | null;
   dead_lettered_at: Date | null;
@@ -66,6 +67,7 @@ export interface PublicJob {
   result: unknown;
   error: Omit<JobError, "stack"> | null;
   idempotencyKey: string | null;
+  callbackUrl: string | null;
   runAt: string | null;
   createdAt: string;
   startedAt: string | null;
@@ -92,6 +94,7 @@ export function toPublicJob(row: JobRow): PublicJob {
     result: row.result,
     error: row.error ? { type: row.error.type, message: row.error.message } : null,
     idempotencyKey: row.idempotency_key,
+    callbackUrl: row.callback_url,
     runAt: iso(row.run_at),
     createdAt: row.created_at.toISOString(),
     startedAt: iso(row.started_at),
