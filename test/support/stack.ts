@@ -31,6 +31,9 @@ export interface StackOptions {
   /** Which services to run; defaults to gateway, auth, jobs and demo. */
   services?: (keyof typeof SERVICES)[];
   extraServices?: ServiceSchema[];
+  /** A real transporter URL makes this node one of several; by default the node is alone. */
+  transporter?: string;
+  nodeID?: string;
 }
 
 const SERVICES = {
@@ -51,7 +54,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const broker = new ServiceBroker({
     namespace: process.env.QUEUE_PREFIX,
-    transporter: null,
+    transporter: options.transporter ?? null,
+    nodeID: options.nodeID,
     logger: { type: "Console", options: { level: process.env.LOG_LEVEL ?? "warn" } },
     middlewares: [TasksMiddleware()],
     skipProcessEventRegistration: true,
