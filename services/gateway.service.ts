@@ -120,6 +120,8 @@ export default class GatewayService extends Service {
               "POST jobs/:id/cancel": "jobs.cancel",
               "POST jobs/:id/retry": "jobs.replay",
               "GET tasks": "jobs.tasks",
+              "GET queues": "jobs.queues",
+              "GET workers": "jobs.workers",
               "POST webhooks/subscriptions": "webhooks.createSubscription",
               "GET webhooks/subscriptions": "webhooks.listSubscriptions",
               "GET webhooks/subscriptions/:id": "webhooks.getSubscription",

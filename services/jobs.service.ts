@@ -4,6 +4,7 @@ import { ApiError, conflict, notFound, unauthorized } from "../shared/api-errors
 import { cancelJob } from "../shared/db/jobs/cancel-job";
 import { findJob, JobCursor, listJobEvents, listJobs } from "../shared/db/jobs/find-jobs";
 import { updatesAfter } from "../shared/db/jobs/job-updates";
+import { activeCounts } from "../shared/db/jobs/active-counts";
 import { JOB_STATUSES, JobRow, PublicJob, toPublicJob } from "../shared/db/jobs/job-record";
 import { lockUnpublishedJobs } from "../shared/db/jobs/mark-published";
 import { replayJob } from "../shared/db/jobs/replay-job";
@@ -12,8 +13,9 @@ import { DeadLetterKeeper } from "../shared/jobs/dead-letter-keeper";
 import { JobEnqueuer } from "../shared/jobs/job-enqueuer";
 import { parseParams } from "../shared/parse-params";
 import { JobPublisher } from "../shared/queue/job-publisher";
+import { QueueInspector } from "../shared/queue/queue-inspector";
 import { Runtime, runtimeFor } from "../shared/runtime";
-import { JOB_CANCELLED_EVENT } from "../shared/tasks/tasks-middleware";
+import { JOB_CANCELLED_EVENT, WORKER_METADATA_KEY, WorkerMetadata } from "../shared/tasks/tasks-middleware";
 import { taskCatalog } from "./task-catalog";
 
 export interface CallerMeta {
@@ -76,6 +78,7 @@ export default class JobsService extends Service {
   private runtime!: Runtime;
   private enqueuer!: JobEnqueuer;
   private deadLetterKeeper: DeadLetterKeeper | undefined;
+  private inspector!: QueueInspector;
   private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(broker: ServiceBroker) {
@@ -97,6 +100,8 @@ export default class JobsService extends Service {
         cancel: (ctx: JobsContext) => this.cancel(ctx),
         replay: (ctx: JobsContext) => this.replay(ctx),
         ready: () => this.ready(),
+        queues: (ctx: JobsContext) => this.queueOverview(organizationOf(ctx)),
+        workers: (ctx: JobsContext) => this.workers(ctx),
         tasks: () => ({
           items: [...taskCatalog.values()].map((task) => ({
             name: task.name,
@@ -175,6 +180,38 @@ export default class JobsService extends Service {
     return toPublicJob(replayed);
   }
 
+  /**
+   * Each known queue: broker depths (shared by all organizations) and the caller's unfinished jobs.
+   */
+  private async queueOverview(organizationId: string) {
+    const queues = [...new Set([...taskCatalog.values()].map((task) => task.queue))].sort();
+    const [depths, counts] = await Promise.all([this.inspector.depths(queues), activeCounts(this.runtime.db, organizationId)]);
+    return {
+      items: queues.map((queue) => ({
+        queue,
+        broker: depths.find((depth) => depth.queue === queue) ?? null,
+        jobs: counts.get(queue) ?? { scheduled: 0, queued: 0, running: 0, retrying: 0 },
+      })),
+    };
+  }
+
+  /** Services that run tasks, per node, from the Moleculer registry (see the tasks middleware). */
+  private async workers(ctx: JobsContext) {
+    const services = await ctx.call<
+      { name: string; nodes?: string[]; nodeID?: string; metadata?: Record<string, unknown> }[],
+      object
+    >("$node.services", { onlyAvailable: true, skipInternal: true, withActions: false, withEvents: false, grouping: true });
+    return {
+      items: services
+        .filter((service) => service.metadata?.[WORKER_METADATA_KEY])
+        .map((service) => ({
+          service: service.name,
+          nodes: service.nodes ?? (service.nodeID ? [service.nodeID] : []),
+          ...(service.metadata?.[WORKER_METADATA_KEY] as WorkerMetadata),
+        })),
+    };
+  }
+
   /** Readiness: Postgres answers and RabbitMQ is connected. */
   private async ready(): Promise<{ status: "ready" }> {
     const problems: string[] = [];
@@ -233,6 +270,7 @@ export default class JobsService extends Service {
     const publisher = new JobPublisher(this.runtime.amqp, this.runtime.topology);
     await publisher.start();
     this.enqueuer = new JobEnqueuer(this.runtime.db, publisher, taskCatalog, this.logger);
+    this.inspector = new QueueInspector(this.runtime.amqp, this.runtime.topology);
     this.sweepTimer = setInterval(() => void this.sweepUnpublished(), this.runtime.config.SWEEP_INTERVAL_MS);
     const queues = [...new Set([...taskCatalog.values()].map((task) => task.queue))];
     this.deadLetterKeeper = new DeadLetterKeeper(this.runtime.db, this.runtime.amqp, this.runtime.topology, queues, this.logger);

@@ -33,6 +33,11 @@ export class AmqpClient {
     return this.connection !== undefined;
   }
 
+  /** The live connection, for short-lived channels (inspection); undefined while reconnecting. */
+  get currentConnection(): ChannelModel | undefined {
+    return this.connection;
+  }
+
   /** Connects, retrying with backoff until it works or `stop()` is called. */
   async start(): Promise<void> {
     this.stopping = false;

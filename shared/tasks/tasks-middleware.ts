@@ -1,4 +1,5 @@
 import type { Middleware, Service, ServiceBroker, ServiceSchema } from "moleculer";
+import { config } from "../../config";
 import { closeRuntime, runtimeFor } from "../runtime";
 import type { TaskDefinition } from "./define-task";
 import { Worker } from "./worker";
@@ -13,7 +14,21 @@ declare module "moleculer" {
   }
 }
 
+/** Published in the service's registry metadata, so the dashboard can list workers across nodes. */
+export interface WorkerMetadata {
+  queues: string[];
+  prefetch: number;
+  tasks: string[];
+}
+export const WORKER_METADATA_KEY = "conveyorWorker";
+
 const workers = new WeakMap<Service, Worker>();
+
+/** The queues a service's tasks route to, less those WORKER_QUEUES leaves out. */
+function consumedQueues(tasks: readonly TaskDefinition[]): string[] {
+  const allowed = config().WORKER_QUEUES;
+  return [...new Set(tasks.map((task) => task.queue))].filter((queue) => allowed.length === 0 || allowed.includes(queue));
+}
 
 /**
  * Adds a `tasks:` section to service schemas, the Moleculer-native face of the worker runtime:
@@ -27,6 +42,12 @@ export function TasksMiddleware(): Middleware {
   return {
     serviceCreating(service: Service, schema: ServiceSchema) {
       if (!schema.tasks?.length) return;
+      const metadata: WorkerMetadata = {
+        queues: consumedQueues(schema.tasks),
+        prefetch: config().WORKER_PREFETCH,
+        tasks: schema.tasks.map((task) => task.name),
+      };
+      schema.metadata = { ...schema.metadata, [WORKER_METADATA_KEY]: metadata };
       schema.events = {
         ...schema.events,
         [JOB_CANCELLED_EVENT]: {
@@ -41,10 +62,7 @@ export function TasksMiddleware(): Middleware {
       const tasks = service.schema.tasks;
       if (!tasks?.length) return;
       const runtime = await runtimeFor(service.broker);
-      const allowed = runtime.config.WORKER_QUEUES;
-      const queues = [...new Set(tasks.map((task) => task.queue))].filter(
-        (queue) => allowed.length === 0 || allowed.includes(queue),
-      );
+      const queues = consumedQueues(tasks);
       if (queues.length === 0) {
         service.logger.info("WORKER_QUEUES excludes every queue of this service; not consuming");
         return;

@@ -143,7 +143,8 @@ export class Worker {
   }
 
   private async claim(batch: ClaimRequest[]): Promise<void> {
-    const rows = await claimJobs(this.options.db, [...new Set(batch.map((request) => request.jobId))], this.options.leaseMs);
+    const ids = [...new Set(batch.map((request) => request.jobId))];
+    const rows = await claimJobs(this.options.db, ids, this.options.leaseMs, this.options.broker.nodeID);
     const claimed = new Map(rows.map((row) => [row.id, row]));
     const unclaimed: ClaimRequest[] = [];
     for (const request of batch) {

@@ -90,3 +90,32 @@ describe("enqueue → run → succeeded", () => {
     expect(Date.parse(second.body.items[0].createdAt)).toBeLessThanOrEqual(Date.parse(first.body.items[1].createdAt));
   });
 });
+
+describe("queues and workers overview", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack.stop();
+  });
+
+  it("lists each queue with broker depths and the organization's unfinished jobs", async () => {
+    await stack.http("POST", "/api/v1/jobs", { task: "demo.echo", payload: { text: "later" }, delayMs: 60_000 });
+    const response = await stack.http("GET", "/api/v1/queues");
+    expect(response.status).toBe(200);
+    const queue = response.body.items.find((item: { queue: string }) => item.queue === "default");
+    expect(queue.jobs.scheduled).toBe(1);
+    expect(queue.broker.consumers).toBeGreaterThanOrEqual(1);
+    expect(queue.broker.delayed).toBeGreaterThanOrEqual(1);
+  });
+
+  it("lists the services that run tasks with their queues and prefetch", async () => {
+    const response = await stack.http("GET", "/api/v1/workers");
+    expect(response.status).toBe(200);
+    const demo = response.body.items.find((item: { service: string }) => item.service === "demo");
+    expect(demo).toMatchObject({ queues: ["default"], tasks: ["demo.echo", "demo.sleep", "demo.fail"] });
+    expect(demo.nodes).toEqual([stack.broker.nodeID]);
+    expect(demo.prefetch).toBeGreaterThan(0);
+  });
+});

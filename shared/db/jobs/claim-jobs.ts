@@ -13,18 +13,19 @@ const CLAIM_JOBS = withEventsAndNotify(
      RETURNING *
    ),
    changed AS (
-     SELECT id, organization_id, 'running' AS type, jsonb_build_object('attempt', attempts) AS data FROM updated
+     SELECT id, organization_id, 'running' AS type, jsonb_build_object('attempt', attempts, 'worker', ?::text) AS data
+     FROM updated
    )`,
   "SELECT * FROM updated",
 );
 
 /**
- * Moves the given jobs to `running` in one guarded statement: only jobs that are due and waiting, or
+ * Moves the given jobs to `running` in one guarded statement (the `running` event names the worker): only jobs that are due and waiting, or
  * whose previous worker's lease has run out, are claimed. A duplicate delivery of a job that is
  * running elsewhere, finished or cancelled claims nothing.
  */
-export async function claimJobs(db: Knex, ids: string[], leaseMs: number): Promise<JobRow[]> {
-  const { rows } = await db.raw<{ rows: JobRow[] }>(CLAIM_JOBS, [leaseMs, ids]);
+export async function claimJobs(db: Knex, ids: string[], leaseMs: number, workerId: string): Promise<JobRow[]> {
+  const { rows } = await db.raw<{ rows: JobRow[] }>(CLAIM_JOBS, [leaseMs, ids, workerId]);
   return rows;
 }
 

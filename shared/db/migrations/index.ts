@@ -1,6 +1,7 @@
 import type { Knex } from "knex";
 import * as coreSchema from "./001_core_schema";
 import * as eventsAndWebhooks from "./003_events_and_webhooks";
+import * as activeJobIndex from "./004_active_job_index";
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list works under tsx,
@@ -9,6 +10,7 @@ import * as eventsAndWebhooks from "./003_events_and_webhooks";
 const migrations: Record<string, Knex.Migration> = {
   "001_core_schema": coreSchema,
   "003_events_and_webhooks": eventsAndWebhooks,
+  "004_active_job_index": activeJobIndex,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
