@@ -1,6 +1,6 @@
 import type { AttemptOutcome } from "../db/jobs/finish-jobs";
 import type { JobError, JobRow } from "../db/jobs/job-record";
-import { PermanentError, SoftTimeLimitExceededError, TimeLimitExceededError } from "../errors";
+import { PermanentError, SoftTimeLimitExceededError, TimeLimitExceededError, WorkerShutdownError } from "../errors";
 import { backoffDelay } from "./backoff";
 import type { TaskDefinition } from "./define-task";
 import type { TaskContext } from "./task-context";
@@ -25,7 +25,11 @@ export async function runAttempt(
     );
     return { ...base, status: "succeeded", result: result ?? null };
   } catch (thrown) {
-    const error = toJobError(thrown);
+    // A task that stops because its signal fired usually throws a generic AbortError; the reason
+    // (cancel, time limit, shutdown) is what the job's record should say.
+    const genericAbort = thrown instanceof Error && thrown.name === "AbortError";
+    const useReason = genericAbort && controller.signal.aborted && controller.signal.reason instanceof Error;
+    const error = toJobError(useReason ? controller.signal.reason : thrown);
     if (!task || !error.retryable || job.attempts >= job.max_attempts) {
       return { ...base, status: "failed", error };
     }
@@ -46,7 +50,8 @@ export async function runAttempt(
 
 function isRetryable(error: Error, task: TaskDefinition | undefined): boolean {
   if (error instanceof PermanentError) return false;
-  if (error instanceof TimeLimitExceededError || !task?.retryOn) return true;
+  // Running out of time or being interrupted by a shutdown says nothing about the job: always retry.
+  if (error instanceof TimeLimitExceededError || error instanceof WorkerShutdownError || !task?.retryOn) return true;
   return task.retryOn.some((errorClass) => error instanceof errorClass);
 }
 
