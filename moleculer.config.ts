@@ -1,5 +1,6 @@
 import type { BrokerOptions } from "moleculer";
 import { config } from "./config";
+import { metricsOptions } from "./shared/metrics";
 import { TasksMiddleware } from "./shared/tasks/tasks-middleware";
 
 const settings = config();
@@ -19,6 +20,7 @@ const brokerConfig: BrokerOptions = {
   },
   requestTimeout: 30_000,
   retryPolicy: { enabled: false },
+  metrics: metricsOptions(settings.METRICS_ENABLED, settings.METRICS_PORT),
   middlewares: [TasksMiddleware()],
 };
 

@@ -39,6 +39,11 @@ export const configSchema = z.object({
   OUTCOME_FLUSH_MS: integer(2),
   SWEEP_INTERVAL_MS: positive(5_000),
   SHUTDOWN_GRACE_MS: integer(10_000),
+  METRICS_ENABLED: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((value) => value === "true"),
+  METRICS_PORT: integer(3030),
   SSE_HEARTBEAT_MS: positive(15_000),
   SSE_MAX_PENDING_JOBS: positive(10_000),
 });

@@ -8,6 +8,7 @@ import { unauthorized } from "../shared/api-errors";
 import { JOB_STATUSES, PublicJob } from "../shared/db/jobs/job-record";
 import type { JobUpdate } from "../shared/db/jobs/job-updates";
 import { JOB_UPDATES_BROADCAST } from "../shared/events/job-event-names";
+import { METRIC, prometheusText, registerMetrics } from "../shared/metrics";
 import { parseParams } from "../shared/parse-params";
 import type { CallerMeta } from "./jobs.service";
 import { sendJson, toErrorResponse } from "./gateway/error-response";
@@ -150,6 +151,7 @@ export default class GatewayService extends Service {
                 sendJson(res, 200, { status: "ok" });
               },
               "GET ready": "jobs.ready",
+              "GET metrics": (_req: IncomingMessage, res: ServerResponse) => this.sendMetrics(res),
               [`GET ${API_PREFIX.slice(1)}/openapi.json`](_req: IncomingMessage, res: ServerResponse) {
                 sendJson(res, 200, openApiDocument);
               },
@@ -168,6 +170,7 @@ export default class GatewayService extends Service {
       methods: {
         authenticate: (ctx: GatewayContext, _route: Route, req: IncomingRequest) => this.resolveApiKey(ctx, req),
       },
+      started: () => registerMetrics(this.broker),
       stopped: () => this.hub.closeAll(),
     });
   }
@@ -175,6 +178,18 @@ export default class GatewayService extends Service {
   /** Number of connected SSE clients on this instance. */
   get streamClients(): number {
     return this.hub.size;
+  }
+
+  /** Prometheus text for this node (the all-in-one process has every service's metrics). */
+  private sendMetrics(res: ServerResponse): void {
+    if (this.broker.isMetricsEnabled()) this.broker.metrics.set(METRIC.sseClients, this.hub.size);
+    const text = prometheusText(this.broker);
+    if (text === undefined) {
+      sendJson(res, 404, { error: { code: "METRICS_DISABLED", message: "Metrics are disabled (METRICS_ENABLED=false)" } });
+      return;
+    }
+    res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
+    res.end(text);
   }
 
   /** Resolves the API key to its organization; every /api/v1 call then runs as that organization. */

@@ -14,6 +14,7 @@ import { JobEnqueuer } from "../shared/jobs/job-enqueuer";
 import { parseParams } from "../shared/parse-params";
 import { JobPublisher } from "../shared/queue/job-publisher";
 import { QueueInspector } from "../shared/queue/queue-inspector";
+import { countJobs, METRIC, registerMetrics } from "../shared/metrics";
 import { Runtime, runtimeFor } from "../shared/runtime";
 import { JOB_CANCELLED_EVENT, WORKER_METADATA_KEY, WorkerMetadata } from "../shared/tasks/tasks-middleware";
 import { taskCatalog } from "./task-catalog";
@@ -47,6 +48,7 @@ const updatesAfterParams = z.object({
 });
 
 const SWEEP_BATCH = 1_000;
+const QUEUE_GAUGES_INTERVAL_MS = 10_000;
 
 function organizationOf(ctx: JobsContext<unknown>): string {
   const organizationId = ctx.meta.organizationId;
@@ -80,6 +82,7 @@ export default class JobsService extends Service {
   private deadLetterKeeper: DeadLetterKeeper | undefined;
   private inspector!: QueueInspector;
   private sweepTimer: NodeJS.Timeout | undefined;
+  private gaugeTimer: NodeJS.Timeout | undefined;
 
   constructor(broker: ServiceBroker) {
     super(broker);
@@ -120,6 +123,7 @@ export default class JobsService extends Service {
     const organizationId = organizationOf(ctx);
     const job = this.enqueuer.prepare(ctx.params);
     const [result] = await this.enqueuer.enqueue(organizationId, [job]);
+    if (result.created) countJobs(this.broker, METRIC.enqueued, result.job.task, result.job.queue);
     return { job: toPublicJob(result.job), created: result.created };
   }
 
@@ -137,6 +141,7 @@ export default class JobsService extends Service {
       }
     });
     const results = await this.enqueuer.enqueue(organizationId, prepared);
+    for (const { job, created } of results) if (created) countJobs(this.broker, METRIC.enqueued, job.task, job.queue);
     return { jobs: results.map(({ job, created }) => ({ ...toPublicJob(job), created })) };
   }
 
@@ -267,6 +272,7 @@ export default class JobsService extends Service {
 
   private async startService(): Promise<void> {
     this.runtime = await runtimeFor(this.broker);
+    registerMetrics(this.broker);
     const publisher = new JobPublisher(this.runtime.amqp, this.runtime.topology);
     await publisher.start();
     this.enqueuer = new JobEnqueuer(this.runtime.db, publisher, taskCatalog, this.logger);
@@ -275,10 +281,30 @@ export default class JobsService extends Service {
     const queues = [...new Set([...taskCatalog.values()].map((task) => task.queue))];
     this.deadLetterKeeper = new DeadLetterKeeper(this.runtime.db, this.runtime.amqp, this.runtime.topology, queues, this.logger);
     await this.deadLetterKeeper.start();
+    if (this.broker.isMetricsEnabled()) {
+      void this.refreshQueueGauges(queues);
+      this.gaugeTimer = setInterval(() => void this.refreshQueueGauges(queues), QUEUE_GAUGES_INTERVAL_MS);
+    }
+  }
+
+  /** Queue depths as gauges; RabbitMQ is asked every few seconds, not on every scrape. */
+  private async refreshQueueGauges(queues: string[]): Promise<void> {
+    try {
+      for (const depth of await this.inspector.depths(queues)) {
+        const labels = { queue: depth.queue };
+        this.broker.metrics.set(METRIC.queueReady, depth.ready, labels);
+        this.broker.metrics.set(METRIC.queueDelayed, depth.delayed, labels);
+        this.broker.metrics.set(METRIC.queueDead, depth.dead, labels);
+        this.broker.metrics.set(METRIC.queueConsumers, depth.consumers, labels);
+      }
+    } catch (error) {
+      this.logger.warn("Could not read queue depths for metrics", error);
+    }
   }
 
   private async stopService(): Promise<void> {
     clearInterval(this.sweepTimer);
+    clearInterval(this.gaugeTimer);
     await this.deadLetterKeeper?.stop();
     await this.enqueuer?.drain();
   }

@@ -6,6 +6,7 @@ import { JobRow, TERMINAL_STATUSES } from "../db/jobs/job-record";
 import { renewLeases } from "../db/jobs/renew-leases";
 import { updateProgress } from "../db/jobs/update-progress";
 import { JobCancelledError, WorkerShutdownError } from "../errors";
+import { countJobs, METRIC, observeDuration, registerMetrics } from "../metrics";
 import type { AmqpClient } from "../queue/amqp-client";
 import { Delivery, JobConsumer } from "../queue/job-consumer";
 import { decodeJobMessage } from "../queue/job-message";
@@ -39,6 +40,8 @@ interface ClaimRequest {
 interface SettledOutcome {
   outcome: AttemptOutcome;
   delivery: Delivery;
+  /** For metrics; absent for outcomes decided without running the task. */
+  attempt?: { task: string; queue: string; seconds: number };
 }
 
 interface RunningAttempt {
@@ -99,6 +102,7 @@ export class Worker {
   }
 
   async start(): Promise<void> {
+    registerMetrics(this.options.broker);
     await this.publisher.start();
     await this.consumer.start();
     this.leaseTimer = setInterval(() => void this.renewLeases(), Math.max(100, this.options.leaseMs / 3));
@@ -209,9 +213,12 @@ export class Worker {
         await updateProgress(db, job.id, job.attempts, { percent, step, message });
       },
     };
+    countJobs(broker, METRIC.started, job.task, job.queue);
+    const startedAt = process.hrtime.bigint();
     const done = runAttempt(job, task, context, controller).then((outcome) => {
       this.running.delete(job.id);
-      this.outcomes.add({ outcome, delivery });
+      const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+      this.outcomes.add({ outcome, delivery, attempt: { task: job.task, queue: job.queue, seconds } });
     });
     this.running.set(job.id, { attempt: job.attempts, controller, done });
   }
@@ -229,6 +236,12 @@ export class Worker {
     );
     // Outcomes that were not recorded belong to a job that was cancelled or taken over meanwhile.
     for (const entry of batch) entry.delivery.ack();
+    for (const { outcome, attempt } of batch) {
+      if (!attempt || !recorded.has(outcome.jobId)) continue;
+      observeDuration(this.options.broker, attempt.task, attempt.queue, attempt.seconds);
+      const metric = { succeeded: METRIC.succeeded, failed: METRIC.failed, retrying: METRIC.retried, cancelled: undefined }[outcome.status];
+      if (metric) countJobs(this.options.broker, metric, attempt.task, attempt.queue);
+    }
   }
 
   private async renewLeases(): Promise<void> {

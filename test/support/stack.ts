@@ -10,6 +10,7 @@ import WebhooksService from "../../services/webhooks.service";
 import { createApiKey, createOrganization } from "../../shared/db/api-keys";
 import { createDb, Db, migrateLatest } from "../../shared/db/knex";
 import type { PublicJob } from "../../shared/db/jobs/job-record";
+import { metricsOptions } from "../../shared/metrics";
 import { TasksMiddleware } from "../../shared/tasks/tasks-middleware";
 
 export interface Stack {
@@ -58,6 +59,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     nodeID: options.nodeID,
     logger: { type: "Console", options: { level: process.env.LOG_LEVEL ?? "warn" } },
     middlewares: [TasksMiddleware()],
+    metrics: metricsOptions(true, 0),
     skipProcessEventRegistration: true,
   });
   for (const name of options.services ?? (["gateway", "auth", "jobs", "demo"] as const)) {
