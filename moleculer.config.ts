@@ -16,7 +16,7 @@ const brokerConfig: BrokerOptions = {
   transporter: settings.TRANSPORTER ?? settings.AMQP_URL,
   logger: {
     type: "Console",
-    options: { level: settings.LOG_LEVEL, formatter: settings.NODE_ENV === "production" ? "json" : "short" },
+    options: { level: settings.LOG_LEVEL, formatter: settings.LOG_FORMAT === "json" ? "json" : "short" },
   },
   requestTimeout: 30_000,
   retryPolicy: { enabled: false },

@@ -27,6 +27,8 @@ export const configSchema = z.object({
   NODE_ID: z.string().min(1).optional(),
   SERVICES: csv(""),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+  /** json: one JSON object a line, with jobId, task and organizationId on lines written by a running job. */
+  LOG_FORMAT: z.enum(["text", "json"]).default("text"),
   PORT: integer(3000),
   HOST: z.string().default("0.0.0.0"),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, "must look like 100kb or 1mb").default("1mb"),

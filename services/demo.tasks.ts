@@ -18,6 +18,7 @@ export const sleepTask = defineTask({
   payload: z.object({ ms: z.number().int().min(0).max(600_000) }),
   timeLimitMs: 900_000,
   async run(ctx, { ms }) {
+    ctx.logger.info(`sleeping ${ms} ms`);
     await ctx.progress(0, "sleeping");
     await sleep(ms, undefined, { signal: ctx.signal });
     return { sleptMs: ms };

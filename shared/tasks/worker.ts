@@ -14,6 +14,7 @@ import { JobPublisher, OutgoingJob } from "../queue/job-publisher";
 import type { TopologyOptions } from "../queue/topology";
 import { runAttempt } from "./attempt-runner";
 import { TaskDefinition, taskRegistry } from "./define-task";
+import { createJobLogger } from "./job-logger";
 import { SerialBatcher } from "./serial-batcher";
 
 export interface WorkerOptions {
@@ -41,7 +42,7 @@ interface SettledOutcome {
   outcome: AttemptOutcome;
   delivery: Delivery;
   /** For metrics; absent for outcomes decided without running the task. */
-  attempt?: { task: string; queue: string; seconds: number };
+  attempt?: { task: string; queue: string; organizationId: string; seconds: number };
 }
 
 interface RunningAttempt {
@@ -206,7 +207,7 @@ export class Worker {
       maxAttempts: job.max_attempts,
       broker,
       get logger() {
-        logger ??= broker.getLogger("task", { jobId: job.id, task: job.task, organizationId: job.organization_id });
+        logger ??= createJobLogger(broker, { jobId: job.id, task: job.task, organizationId: job.organization_id });
         return logger;
       },
       progress: async (percent: number, step?: string, message?: string) => {
@@ -218,7 +219,8 @@ export class Worker {
     const done = runAttempt(job, task, context, controller).then((outcome) => {
       this.running.delete(job.id);
       const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
-      this.outcomes.add({ outcome, delivery, attempt: { task: job.task, queue: job.queue, seconds } });
+      const attempt = { task: job.task, queue: job.queue, organizationId: job.organization_id, seconds };
+      this.outcomes.add({ outcome, delivery, attempt });
     });
     this.running.set(job.id, { attempt: job.attempts, controller, done });
   }
@@ -241,6 +243,10 @@ export class Worker {
       observeDuration(this.options.broker, attempt.task, attempt.queue, attempt.seconds);
       const metric = { succeeded: METRIC.succeeded, failed: METRIC.failed, retrying: METRIC.retried, cancelled: undefined }[outcome.status];
       if (metric) countJobs(this.options.broker, metric, attempt.task, attempt.queue);
+      if (outcome.status === "failed") {
+        const { task, organizationId } = attempt;
+        createJobLogger(this.options.broker, { jobId: outcome.jobId, task, organizationId }).warn(`Job failed after attempt ${outcome.attempt}: ${outcome.error.type}: ${outcome.error.message}`);
+      }
     }
   }
 

@@ -6,14 +6,16 @@ import { waitFor } from "./wait-for";
 
 const ROOT = path.resolve(__dirname, "../..");
 
-/** Starts `npm start`'s entry point in a child process running only the given services. */
-export function spawnNode(services: string, env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
+/**
+ * Starts `npm start`'s entry point in a child process running only the given services. With
+ * `captureOutput` its stdout and stderr are piped (read them from the child) instead of shared with the test's.
+ */
+export function spawnNode(services: string, env: Record<string, string> = {}, captureOutput = false): ChildProcess {
+  return spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
     cwd: ROOT,
     env: { ...process.env, SERVICES: services, PORT: "0", LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", "inherit", "inherit"],
+    stdio: captureOutput ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],
   });
-  return child;
 }
 
 /** Resolves when the queue has `count` consumers (a child worker is ready). */
