@@ -4,6 +4,7 @@ import { metricsOptions } from "./shared/metrics";
 import { TasksMiddleware } from "./shared/tasks/tasks-middleware";
 
 const settings = config();
+const transporterUrl = settings.TRANSPORTER ?? settings.AMQP_URL;
 
 /**
  * Broker options for every Conveyor process. Service-to-service calls and events travel over
@@ -13,7 +14,11 @@ const settings = config();
 const brokerConfig: BrokerOptions = {
   namespace: settings.QUEUE_PREFIX,
   nodeID: settings.NODE_ID,
-  transporter: settings.TRANSPORTER ?? settings.AMQP_URL,
+  // The AMQP transporter takes one message at a time per node unless told otherwise, which would
+  // serialise every call between nodes (gateway → jobs); NATS has no such limit.
+  transporter: transporterUrl.startsWith("nats")
+    ? transporterUrl
+    : { type: "AMQP", options: { url: transporterUrl, prefetch: 256 } },
   logger: {
     type: "Console",
     options: { level: settings.LOG_LEVEL, formatter: settings.LOG_FORMAT === "json" ? "json" : "short" },

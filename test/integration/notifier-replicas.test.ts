@@ -35,7 +35,7 @@ describe("two notifier replicas over the AMQP transporter", () => {
     );
   });
   afterAll(async () => {
-    await Promise.all([third.stop(), second.stop(), front.stop().catch(() => undefined)]);
+    await Promise.all([third.stop(), second.stop(), front.stop()]);
   });
 
   const leaderOf = async () => {

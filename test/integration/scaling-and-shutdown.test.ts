@@ -75,6 +75,22 @@ describe("worker processes: sharing, queue selection, graceful shutdown", () => 
     }
   });
 
+  it("runs over the NATS transporter as well", async () => {
+    const nats = await startStack({ services: [], transporter: "nats://127.0.0.1:4222", nodeID: "nats-front" });
+    const worker = spawnNode("demo", { TRANSPORTER: "nats://127.0.0.1:4222", NODE_ID: "nats-worker" });
+    try {
+      // Moleculer discovery over NATS: the test's node sees the worker's demo service.
+      await nats.broker.waitForServices(["demo"], 30_000);
+      const ids = await enqueueMany(5, 10);
+      await allFinished(ids);
+      expect(await workersThatRan(ids)).toEqual(Array(5).fill("nats-worker"));
+    } finally {
+      worker.kill("SIGTERM");
+      await exited(worker);
+      await nats.stop();
+    }
+  });
+
   it("on SIGTERM finishes what fits in the grace period, aborts and retries the rest, and exits 0", async () => {
     const worker = spawnNode("demo", { WORKER_PREFETCH: "4", SHUTDOWN_GRACE_MS: "2000", NODE_ID: "graceful" });
     await waitForConsumers("default", 1);
