@@ -45,7 +45,8 @@ export const configSchema = z.object({
     .enum(["true", "false"])
     .default("true")
     .transform((value) => value === "true"),
-  METRICS_PORT: integer(3030),
+  /** This node's own Prometheus endpoint; 0 picks a free port so several processes can share a host. */
+  METRICS_PORT: integer(0),
   SSE_HEARTBEAT_MS: positive(15_000),
   SSE_MAX_PENDING_JOBS: positive(10_000),
 });

@@ -28,7 +28,7 @@ export class DeadLetterKeeper {
       logger.error(`Recording ${batch.length} dead-lettered messages failed; requeueing`, error);
       batch.forEach((delivery) => delivery.requeue());
     });
-    this.consumer = new JobConsumer(amqp, topology, queues, 100, (delivery) => this.batcher.add(delivery), deadQueueName);
+    this.consumer = new JobConsumer(amqp, topology, queues, 100, (delivery) => this.batcher.add(delivery), logger, deadQueueName);
   }
 
   async start(): Promise<void> {

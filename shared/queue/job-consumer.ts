@@ -1,5 +1,5 @@
 import type { Channel, ChannelModel, ConsumeMessage } from "amqplib";
-import type { AmqpClient } from "./amqp-client";
+import type { AmqpClient, Logger } from "./amqp-client";
 import { declareQueueTopology, TopologyOptions, workQueueName } from "./topology";
 
 /** Which of a queue's RabbitMQ queues to consume: its work queue (workers) or its dead-letter queue. */
@@ -19,6 +19,8 @@ export interface Delivery {
 
 export type DeliveryHandler = (delivery: Delivery) => void;
 
+const CHANNEL_REOPEN_DELAY_MS = 1_000;
+
 /** Consumes a set of queues with a prefetch each, re-subscribing after every reconnect. */
 export class JobConsumer {
   /** Open channels and the consumer tag of each. */
@@ -32,6 +34,7 @@ export class JobConsumer {
     private readonly queues: string[],
     private readonly prefetch: number,
     private readonly handler: DeliveryHandler,
+    private readonly logger: Logger,
     private readonly role: QueueRole = workQueueName,
   ) {}
 
@@ -56,33 +59,47 @@ export class JobConsumer {
 
   private async subscribe(connection: ChannelModel): Promise<void> {
     if (this.stopped) return;
-    for (const queue of this.queues) {
-      const channel = await connection.createChannel();
-      channel.on("error", () => undefined); // the connection's close handler reconnects
-      let open = true;
-      channel.on("close", () => {
-        open = false;
-        this.channels.delete(channel);
+    for (const queue of this.queues) await this.consumeQueue(connection, queue);
+  }
+
+  /**
+   * One channel per queue. A channel can close while its connection lives on (RabbitMQ's
+   * consumer_timeout, a precondition error): it is reopened on the same connection after a pause;
+   * a closed connection is the AMQP client's to restore, and it calls `subscribe` again.
+   */
+  private async consumeQueue(connection: ChannelModel, queue: string): Promise<void> {
+    const channel = await connection.createChannel();
+    channel.on("error", (error: Error) => this.logger.warn(`Channel for ${queue} failed: ${error.message}`));
+    let open = true;
+    channel.on("close", () => {
+      open = false;
+      this.channels.delete(channel);
+      if (this.stopped || this.client.currentConnection !== connection) return;
+      setTimeout(() => {
+        if (this.stopped || this.client.currentConnection !== connection) return;
+        this.consumeQueue(connection, queue).catch((error: Error) =>
+          this.logger.warn(`Could not reopen the channel for ${queue}: ${error.message}`),
+        );
+      }, CHANNEL_REOPEN_DELAY_MS);
+    });
+    await declareQueueTopology(channel, this.topology, queue);
+    await channel.prefetch(this.prefetch);
+    const settle = (action: (message: ConsumeMessage) => void) => (message: ConsumeMessage) => {
+      if (open) action(message);
+    };
+    const ack = settle((message) => channel.ack(message));
+    const requeue = settle((message) => channel.nack(message, false, true));
+    const deadLetter = settle((message) => channel.nack(message, false, false));
+    const { consumerTag } = await channel.consume(this.role(this.topology.prefix, queue), (message: ConsumeMessage | null) => {
+      if (!message) return; // consumer cancelled by the broker (queue deleted): the channel closes and reopens
+      this.handler({
+        queue,
+        message,
+        ack: () => ack(message),
+        requeue: () => requeue(message),
+        deadLetter: () => deadLetter(message),
       });
-      await declareQueueTopology(channel, this.topology, queue);
-      await channel.prefetch(this.prefetch);
-      const settle = (action: (message: ConsumeMessage) => void) => (message: ConsumeMessage) => {
-        if (open) action(message);
-      };
-      const ack = settle((message) => channel.ack(message));
-      const requeue = settle((message) => channel.nack(message, false, true));
-      const deadLetter = settle((message) => channel.nack(message, false, false));
-      const { consumerTag } = await channel.consume(this.role(this.topology.prefix, queue), (message: ConsumeMessage | null) => {
-        if (!message) return; // consumer cancelled by the broker; the channel closes and we reconnect
-        this.handler({
-          queue,
-          message,
-          ack: () => ack(message),
-          requeue: () => requeue(message),
-          deadLetter: () => deadLetter(message),
-        });
-      });
-      this.channels.set(channel, consumerTag);
-    }
+    });
+    this.channels.set(channel, consumerTag);
   }
 }

@@ -81,8 +81,13 @@ export class Worker {
     this.tasks = taskRegistry(tasks);
     this.queues = options.queues?.length ? options.queues : [...new Set(tasks.map((task) => task.queue))];
     this.publisher = new JobPublisher(options.amqp, options.topology);
-    this.consumer = new JobConsumer(options.amqp, options.topology, this.queues, options.prefetch, (delivery) =>
-      this.receive(delivery),
+    this.consumer = new JobConsumer(
+      options.amqp,
+      options.topology,
+      this.queues,
+      options.prefetch,
+      (delivery) => this.receive(delivery),
+      options.logger,
     );
     const logFailure = (stage: string) => (error: unknown, items: readonly { delivery: Delivery }[]) => {
       // The database or broker failed mid-batch: hand the messages back so they are tried again.
@@ -142,6 +147,13 @@ export class Worker {
     if (!message) {
       this.options.logger.warn(`Dead-lettering a message that is not a Conveyor job on ${delivery.queue}`);
       delivery.deadLetter();
+      return;
+    }
+    if (!this.tasks.has(message.task)) {
+      // Another service's task on a shared queue: hand it back unclaimed for a worker that knows it.
+      // The queue's delivery limit dead-letters it if none does, and the job is then failed.
+      this.options.logger.warn(`No task "${message.task}" here (queue ${delivery.queue}); returning job ${message.id}`);
+      delivery.requeue();
       return;
     }
     this.claims.add({ jobId: message.id, delivery });

@@ -86,6 +86,23 @@ describe("delivery recovery", () => {
     }
   });
 
+  it("hands back a job whose task no worker here knows, and fails it once the queue gives up", async () => {
+    const job = { ...echoJob("orphan"), task: "nobody.knows_this" };
+    await insertJobs(stack.db, stack.organizationId, [job]);
+    await markPublished(stack.db, [job.id]);
+    const connection = await amqp.connect(AMQP_URL);
+    try {
+      const channel = await connection.createConfirmChannel();
+      channel.sendToQueue(workQueueName(prefix(), "default"), encodeJobMessage({ id: job.id, task: job.task }), { persistent: true });
+      await channel.waitForConfirms();
+    } finally {
+      await connection.close();
+    }
+    const failed = await waitFor(() => stack.job(job.id), (current) => current.status === "failed");
+    expect(failed.attempts).toBe(0); // never claimed: the demo worker does not run it
+    expect(failed.error?.type).toBe("DeliveryLimitExceeded");
+  });
+
   it("reconnects after RabbitMQ drops its connection and keeps running jobs", async () => {
     const name = `conveyor:${stack.broker.nodeID}`;
     const listing = execFileSync("rabbitmqctl", ["-q", "list_connections", "pid", "client_properties"], { encoding: "utf8" });

@@ -7,7 +7,7 @@ const FAIL_DEAD_LETTERED = withEventsAndNotify(
      UPDATE jobs SET status = 'failed', finished_at = now(), dead_lettered_at = now(), updated_at = now(),
                      lease_expires_at = NULL,
                      error = jsonb_build_object('type', 'DeliveryLimitExceeded',
-                       'message', 'RabbitMQ dead-lettered the job''s message after repeated failed deliveries')
+                       'message', 'RabbitMQ dead-lettered the job''s message after repeated deliveries: every worker that got it crashed or did not know its task')
      WHERE id = ANY(?::uuid[]) AND status NOT IN ('succeeded', 'failed', 'cancelled')
      RETURNING id, organization_id, attempts
    ),
