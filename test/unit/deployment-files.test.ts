@@ -1,0 +1,80 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { parse } from "yaml";
+import { configSchema, loadConfig } from "../../config";
+
+/** docker-compose.yml and the Dockerfile cannot run here (no Docker engine), so their structure is checked. */
+const root = path.resolve(__dirname, "../..");
+const read = (file: string) => readFileSync(path.join(root, file), "utf8");
+
+interface ComposeService {
+  image?: string;
+  build?: unknown;
+  environment?: Record<string, string | number>;
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
+  volumes?: string[];
+  deploy?: { replicas?: number };
+}
+
+const compose = parse(read("docker-compose.yml"), { merge: true }) as { services: Record<string, ComposeService> };
+const appServices = Object.entries(compose.services).filter(([, service]) => service.build !== undefined);
+
+describe("docker-compose.yml", () => {
+  it("runs RabbitMQ with the management plugin and Postgres with a volume, both health-checked", () => {
+    const { rabbitmq, postgres } = compose.services;
+    expect(rabbitmq.image).toMatch(/^rabbitmq:.*management/);
+    expect(rabbitmq.healthcheck?.test.join(" ")).toMatch(/rabbitmq-diagnostics/);
+    expect(postgres.image).toMatch(/^postgres:/);
+    expect(postgres.volumes?.some((volume) => volume.includes("/var/lib/postgresql/data"))).toBe(true);
+    expect(postgres.healthcheck?.test.join(" ")).toMatch(/pg_isready/);
+  });
+
+  it("builds every app service from one image, after healthy dependencies, with a healthcheck", () => {
+    expect(appServices.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(appServices.map(([, service]) => service.image)).size).toBe(1);
+    for (const [, service] of appServices) {
+      expect(service.depends_on?.rabbitmq.condition).toBe("service_healthy");
+      expect(service.depends_on?.postgres.condition).toBe("service_healthy");
+      expect(service.healthcheck?.test.length).toBeGreaterThan(0);
+    }
+  });
+
+  it("names only services that exist, and only variables the configuration accepts, with valid values", () => {
+    const known = new Set(Object.keys(configSchema.shape));
+    for (const [name, service] of appServices) {
+      const environment = Object.fromEntries(Object.entries(service.environment ?? {}).map(([key, value]) => [key, String(value)]));
+      for (const key of Object.keys(environment)) expect({ service: name, key, known: known.has(key) }).toEqual({ service: name, key, known: true });
+      const settings = loadConfig(environment);
+      for (const serviceName of settings.SERVICES) {
+        expect(existsSync(path.join(root, "services", `${serviceName}.service.ts`))).toBe(true);
+      }
+    }
+  });
+
+  it("runs workers as replicas and covers every service between its app containers", () => {
+    expect(compose.services.worker.deploy?.replicas).toBeGreaterThanOrEqual(2);
+    const started = appServices.flatMap(([, service]) => String(service.environment?.SERVICES ?? "").split(","));
+    const services = readdirSync(path.join(root, "services"))
+      .filter((file) => file.endsWith(".service.ts"))
+      .map((file) => file.replace(".service.ts", ""));
+    for (const service of services) expect({ service, inCompose: started.includes(service) }).toEqual({ service, inCompose: true });
+  });
+});
+
+describe("Dockerfile", () => {
+  const dockerfile = read("Dockerfile");
+
+  it("is multi-stage, installs production dependencies only, and runs as a non-root user", () => {
+    expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
+    expect(dockerfile).toMatch(/npm (prune|ci) [^\n]*--omit=dev/);
+    expect(dockerfile).toMatch(/^USER (?!root)\w+/m);
+  });
+
+  it("starts with an npm script that exists", () => {
+    const command = dockerfile.match(/^CMD \["npm", *"(?:run", *")?([\w:-]+)"\]/m)?.[1];
+    const scripts = (JSON.parse(read("package.json")) as { scripts: Record<string, string> }).scripts;
+    expect(command).toBeDefined();
+    expect(scripts[command as string]).toBeDefined();
+  });
+});
