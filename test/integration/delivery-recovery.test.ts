@@ -25,6 +25,18 @@ const echoJob = (text: string): NewJob => ({
   callbackUrl: null,
 });
 
+/** Puts a job's message straight into a RabbitMQ queue, as if the pipeline had sent it there. */
+async function publishDirectly(queue: string, job: NewJob): Promise<void> {
+  const connection = await amqp.connect(AMQP_URL);
+  try {
+    const channel = await connection.createConfirmChannel();
+    channel.sendToQueue(queue, encodeJobMessage({ id: job.id, task: job.task }), { persistent: true });
+    await channel.waitForConfirms();
+  } finally {
+    await connection.close();
+  }
+}
+
 describe("delivery recovery", () => {
   let stack: Stack;
   beforeAll(async () => {
@@ -48,14 +60,7 @@ describe("delivery recovery", () => {
     const job = echoJob("poison");
     await insertJobs(stack.db, stack.organizationId, [job]);
     await markPublished(stack.db, [job.id]); // keep the sweeper away: only the dead-letter queue has it
-    const connection = await amqp.connect(AMQP_URL);
-    try {
-      const channel = await connection.createConfirmChannel();
-      channel.sendToQueue(deadQueueName(prefix(), "default"), encodeJobMessage({ id: job.id, task: job.task }), { persistent: true });
-      await channel.waitForConfirms();
-    } finally {
-      await connection.close();
-    }
+    await publishDirectly(deadQueueName(prefix(), "default"), job);
     const failed = await waitFor(() => stack.job(job.id), (current) => current.status === "failed");
     expect(failed.error?.type).toBe("DeliveryLimitExceeded");
     const list = await stack.http("GET", "/api/v1/jobs/dead-letters?limit=500");
@@ -90,14 +95,7 @@ describe("delivery recovery", () => {
     const job = { ...echoJob("orphan"), task: "nobody.knows_this" };
     await insertJobs(stack.db, stack.organizationId, [job]);
     await markPublished(stack.db, [job.id]);
-    const connection = await amqp.connect(AMQP_URL);
-    try {
-      const channel = await connection.createConfirmChannel();
-      channel.sendToQueue(workQueueName(prefix(), "default"), encodeJobMessage({ id: job.id, task: job.task }), { persistent: true });
-      await channel.waitForConfirms();
-    } finally {
-      await connection.close();
-    }
+    await publishDirectly(workQueueName(prefix(), "default"), job);
     const failed = await waitFor(() => stack.job(job.id), (current) => current.status === "failed");
     expect(failed.attempts).toBe(0); // never claimed: the demo worker does not run it
     expect(failed.error?.type).toBe("DeliveryLimitExceeded");
