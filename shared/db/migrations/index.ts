@@ -2,7 +2,7 @@ import type { Knex } from "knex";
 import * as coreSchema from "./001_core_schema";
 import * as eventsAndWebhooks from "./003_events_and_webhooks";
 import * as activeJobIndex from "./004_active_job_index";
-import * as jobEventsWithoutFk from "./005_job_events_without_fk";
+import * as noForeignKeysToJobs from "./005_no_foreign_keys_to_jobs";
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list works under tsx,
@@ -12,7 +12,7 @@ const migrations: Record<string, Knex.Migration> = {
   "001_core_schema": coreSchema,
   "003_events_and_webhooks": eventsAndWebhooks,
   "004_active_job_index": activeJobIndex,
-  "005_job_events_without_fk": jobEventsWithoutFk,
+  "005_no_foreign_keys_to_jobs": noForeignKeysToJobs,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
