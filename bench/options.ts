@@ -1,0 +1,76 @@
+/** Benchmark settings, read once from the environment (every one has a default). */
+export interface BenchOptions {
+  /** Jobs enqueued through `jobs.enqueueMany` in the bulk run. */
+  bulkJobs: number;
+  /** Jobs per `jobs.enqueueMany` call. */
+  bulkChunk: number;
+  /** `jobs.enqueueMany` calls in flight at once. */
+  bulkConcurrency: number;
+  /** Jobs POSTed one per request in the HTTP run. */
+  httpJobs: number;
+  /** HTTP requests in flight at once (one keep-alive socket each). */
+  httpConcurrency: number;
+  /** maxAttempts sent with every job; undefined leaves the task's default. */
+  maxAttempts: number | undefined;
+  /** Finished jobs of another organization put in the jobs table before each run (0: start empty). */
+  historyJobs: number;
+  /** Which runs to do, in order. */
+  modes: BenchMode[];
+  /** The whole benchmark is abandoned (and cleaned up) after this long. */
+  timeoutMs: number;
+  /** Admin connection used to create the benchmark database. */
+  adminDatabaseUrl: string;
+  database: string;
+  amqpUrl: string;
+  /** Extra node options for the worker process (BENCH_WORKER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"). */
+  workerNodeArgs: string[];
+  /** Where the dated results section is appended; empty to skip. */
+  reportFile: string;
+}
+
+export type BenchMode = "bulk" | "http";
+
+function positiveInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+function nonNegativeInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+function modes(raw: string | undefined): BenchMode[] {
+  const requested = (raw ?? "bulk,http").split(",").map((mode) => mode.trim()).filter(Boolean);
+  const known: BenchMode[] = ["bulk", "http"];
+  const unknown = requested.filter((mode) => !known.includes(mode as BenchMode));
+  if (unknown.length > 0 || requested.length === 0) {
+    throw new Error(`BENCH_MODES must list bulk and/or http, got "${raw ?? ""}"`);
+  }
+  return requested as BenchMode[];
+}
+
+export function readOptions(): BenchOptions {
+  return {
+    bulkJobs: positiveInt("BENCH_JOBS", 20_000),
+    bulkChunk: Math.min(positiveInt("BENCH_BULK_CHUNK", 1_000), 1_000),
+    bulkConcurrency: positiveInt("BENCH_BULK_CONCURRENCY", 2),
+    httpJobs: positiveInt("BENCH_HTTP_JOBS", 10_000),
+    httpConcurrency: positiveInt("BENCH_HTTP_CONCURRENCY", 64),
+    maxAttempts: process.env.BENCH_MAX_ATTEMPTS ? positiveInt("BENCH_MAX_ATTEMPTS", 1) : undefined,
+    historyJobs: nonNegativeInt("BENCH_HISTORY_JOBS", 20_000),
+    modes: modes(process.env.BENCH_MODES),
+    timeoutMs: positiveInt("BENCH_TIMEOUT_MS", 15 * 60_000),
+    adminDatabaseUrl: process.env.BENCH_ADMIN_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
+    database: process.env.BENCH_DATABASE ?? "conveyor_bench",
+    amqpUrl: process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672",
+    workerNodeArgs: (process.env.BENCH_WORKER_NODE_ARGS ?? "").split(/\s+/).filter(Boolean),
+    reportFile: process.env.BENCH_REPORT_FILE ?? "BENCHMARKS.md",
+  };
+}

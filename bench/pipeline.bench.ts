@@ -1,0 +1,150 @@
+/**
+ * `npm run bench`: no-op demo.echo jobs through the real pipeline (Postgres rows, RabbitMQ quorum
+ * queues, a worker in its own process), enqueued two ways: the jobs service's bulk action, and the
+ * gateway's REST endpoint one job per request. See BENCHMARKS.md for what is measured and how.
+ */
+import { appendFileSync, existsSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { loadConfig } from "../config";
+import type { Db } from "../shared/db/knex";
+import { taskCatalog } from "../services/task-catalog";
+import { ensureDatabase, openBenchDb, postgresVersion } from "./database";
+import { describeMachine } from "./machine";
+import { readOptions } from "./options";
+import { Producer, startProducer } from "./producer";
+import { deleteExchanges, deleteQueues, rabbitmqVersion, topologyQueueNames, transporterNames } from "./rabbitmq";
+import { formatTable, markdownSection } from "./report";
+import { ModeResult, runMode, workerNodeId } from "./run-mode";
+import type { WorkerProcess } from "./worker-process";
+
+const ROOT = path.resolve(__dirname, "..");
+const CLEANUP_TIMEOUT_MS = 60_000;
+
+const REPORT_HEADER = `# Benchmarks
+
+Figures appended by \`npm run bench\` (bench/pipeline.bench.ts); newest last.
+`;
+
+/** The command line that reproduces this run: npm run bench with any BENCH_* settings in force. */
+function commandLine(): string {
+  const settings = Object.entries(process.env)
+    .filter(([name]) => name.startsWith("BENCH_") || ["WORKER_PREFETCH", "OUTCOME_FLUSH_MS", "DATABASE_POOL_MAX", "QUEUE_TYPE"].includes(name))
+    .map(([name, value]) => `${name}=${value}`)
+    .sort();
+  return [...settings, "npm run bench"].join(" ");
+}
+
+async function main(): Promise<number> {
+  const options = readOptions();
+  const deadline = Date.now() + options.timeoutMs;
+  const databaseUrl = await ensureDatabase(options.adminDatabaseUrl, options.database);
+  const prefix = `conveyor_bench_${Date.now().toString(36)}`;
+  // The producer reads its configuration from process.env (once, on first use): set it before it starts.
+  Object.assign(process.env, {
+    DATABASE_URL: databaseUrl,
+    QUEUE_PREFIX: prefix,
+    AMQP_URL: options.amqpUrl,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    METRICS_PORT: "0",
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+  });
+  const workerEnv = { SERVICES: "demo", LOG_LEVEL: "warn", DATABASE_URL: databaseUrl, QUEUE_PREFIX: prefix, AMQP_URL: options.amqpUrl, PORT: "0", METRICS_PORT: "0" };
+  const settings = loadConfig(process.env);
+
+  let db: Db | undefined;
+  let producer: Producer | undefined;
+  let worker: WorkerProcess | undefined;
+  let abort!: (error: Error) => void;
+  const aborted = new Promise<never>((_, reject) => {
+    abort = reject;
+  });
+  const timer = setTimeout(() => abort(new Error(`benchmark timed out after ${options.timeoutMs} ms (BENCH_TIMEOUT_MS)`)), options.timeoutMs);
+  const interrupt = () => abort(new Error("interrupted"));
+  process.once("SIGINT", interrupt);
+  process.once("SIGTERM", interrupt);
+
+  const run = async () => {
+    db = await openBenchDb(databaseUrl);
+    const machine = describeMachine({ postgres: await postgresVersion(db), rabbitmq: await rabbitmqVersion(options.amqpUrl) });
+    producer = await startProducer();
+    console.log(`Conveyor benchmark: queue prefix ${prefix}, database ${options.database}, modes ${options.modes.join(", ")}`);
+    const results: ModeResult[] = [];
+    for (const mode of options.modes) {
+      console.log(`\n[${mode}] ${mode === "bulk" ? options.bulkJobs : options.httpJobs} jobs of demo.echo ...`);
+      const result = await runMode(mode, {
+        options,
+        db,
+        broker: producer.broker,
+        baseUrl: producer.baseUrl,
+        workerEnv,
+        deadline,
+        onWorker: (current) => {
+          worker = current;
+        },
+      });
+      console.log(`[${mode}] ${Math.round(result.endToEndPerSecond)} jobs/s end to end`);
+      results.push(result);
+    }
+    console.log(`\n${formatTable(results)}\n`);
+    const failed = results.some((result) => result.load.failed > 0 || result.timings.succeeded !== result.load.accepted);
+    if (options.reportFile) {
+      const file = path.resolve(ROOT, options.reportFile);
+      if (!existsSync(file)) writeFileSync(file, REPORT_HEADER);
+      const queueType = settings.QUEUE_TYPE;
+      const section = markdownSection({
+        date: new Date(),
+        command: commandLine(),
+        machine,
+        settings:
+          `worker WORKER_PREFETCH=${settings.WORKER_PREFETCH}, OUTCOME_FLUSH_MS=${settings.OUTCOME_FLUSH_MS}, ` +
+          `DATABASE_POOL_MAX=${settings.DATABASE_POOL_MAX} (each process), QUEUE_TYPE=${queueType}, LOG_LEVEL=warn; ` +
+          "producer (gateway, auth, jobs) in the benchmark's process, worker (SERVICES=demo) in a child process; " +
+          `each run starts from a jobs table holding ${options.historyJobs} finished jobs of another organization`,
+        results,
+      });
+      appendFileSync(file, `\n${section}`);
+      console.log(`Appended to ${path.relative(ROOT, file)}`);
+    }
+    return failed ? 1 : 0;
+  };
+
+  try {
+    return await Promise.race([run(), aborted]);
+  } finally {
+    clearTimeout(timer);
+    process.removeListener("SIGINT", interrupt);
+    process.removeListener("SIGTERM", interrupt);
+    await cleanup(async () => {
+      if (worker && !worker.exited) await worker.stop();
+      await producer?.stop();
+      const jobQueues = [...new Set([...taskCatalog.values()].map((task) => task.queue))].flatMap((queue) => topologyQueueNames(prefix, queue));
+      const transporter = transporterNames(prefix, options.modes.map(workerNodeId));
+      const left = await deleteQueues(options.amqpUrl, [...jobQueues, ...transporter.queues]);
+      if (left > 0) console.warn(`Deleted this run's queues; ${left} messages were still in them`);
+      await deleteExchanges(options.amqpUrl, transporter.exchanges);
+      await db?.destroy();
+    });
+  }
+}
+
+/** Runs the clean-up, but never for longer than CLEANUP_TIMEOUT_MS. */
+async function cleanup(steps: () => Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      console.error(`Clean-up did not finish within ${CLEANUP_TIMEOUT_MS} ms`);
+      resolve();
+    }, CLEANUP_TIMEOUT_MS);
+  });
+  await Promise.race([steps().catch((error: Error) => console.error(`Clean-up failed: ${error.stack}`)), timeout]);
+  clearTimeout(timer);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(error.stack ?? error.message);
+    process.exit(1);
+  },
+);
