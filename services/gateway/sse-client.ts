@@ -39,8 +39,16 @@ export function matches(filter: StreamFilter, update: JobUpdate): boolean {
   );
 }
 
+/** Every client of a gateway gets the same update object: serialise it once, not once per client. */
+const formatted = new WeakMap<JobUpdate, string>();
+
 export function formatEvent(update: JobUpdate): string {
-  return `id: ${update.id}\nevent: ${update.type}\ndata: ${JSON.stringify(update)}\n\n`;
+  let text = formatted.get(update);
+  if (text === undefined) {
+    text = `id: ${update.id}\nevent: ${update.type}\ndata: ${JSON.stringify(update)}\n\n`;
+    formatted.set(update, text);
+  }
+  return text;
 }
 
 /**

@@ -4,6 +4,7 @@ import { claimJobs, inspectJobs, UnclaimedJob } from "../db/jobs/claim-jobs";
 import { AttemptOutcome, finishJobs } from "../db/jobs/finish-jobs";
 import { JobRow, TERMINAL_STATUSES } from "../db/jobs/job-record";
 import { renewLeases } from "../db/jobs/renew-leases";
+import { retryOnConflict } from "../db/retry-on-conflict";
 import { updateProgress } from "../db/jobs/update-progress";
 import { JobCancelledError, WorkerShutdownError } from "../errors";
 import { countJobs, METRIC, observeDuration, registerMetrics } from "../metrics";
@@ -161,7 +162,7 @@ export class Worker {
 
   private async claim(batch: ClaimRequest[]): Promise<void> {
     const ids = [...new Set(batch.map((request) => request.jobId))];
-    const rows = await claimJobs(this.options.db, ids, this.options.leaseMs, this.options.broker.nodeID);
+    const rows = await retryOnConflict(() => claimJobs(this.options.db, ids, this.options.leaseMs, this.options.broker.nodeID));
     const claimed = new Map(rows.map((row) => [row.id, row]));
     const unclaimed: ClaimRequest[] = [];
     for (const request of batch) {
@@ -238,7 +239,7 @@ export class Worker {
   }
 
   private async commit(batch: SettledOutcome[]): Promise<void> {
-    const recorded = await finishJobs(this.options.db, batch.map((entry) => entry.outcome));
+    const recorded = await retryOnConflict(() => finishJobs(this.options.db, batch.map((entry) => entry.outcome)));
     const retries = batch.filter((entry) => entry.outcome.status === "retrying" && recorded.has(entry.outcome.jobId));
     await this.publisher.publish(
       retries.map(({ outcome, delivery }) => ({

@@ -5,7 +5,8 @@ import { withEventsAndNotify } from "./record-events";
 const CLAIM_JOBS = withEventsAndNotify(
   `updated AS (
      UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = now(), updated_at = now(),
-                     lease_expires_at = now() + make_interval(secs => ? / 1000.0), progress = NULL
+                     lease_expires_at = now() + make_interval(secs => ? / 1000.0), progress = NULL,
+                     published_at = COALESCE(published_at, now())
      WHERE id = ANY(?::uuid[])
        AND attempts < max_attempts
        AND (run_at IS NULL OR run_at <= now())

@@ -1,8 +1,16 @@
 import type { Knex } from "knex";
 
-/** Notes that the broker confirmed these jobs' messages, so the sweeper leaves them alone. */
+/**
+ * Notes that the broker confirmed these jobs' messages, so the sweeper leaves them alone. Rows a
+ * worker holds (claiming or finishing them) are skipped rather than waited for: waiting is how this
+ * statement and a worker's batch deadlocked, and a claimed job is marked published by its claim.
+ */
 export async function markPublished(db: Knex, ids: string[]): Promise<void> {
-  await db.raw("UPDATE jobs SET published_at = now() WHERE id = ANY(?::uuid[])", [ids]);
+  await db.raw(
+    `UPDATE jobs SET published_at = now()
+     WHERE id IN (SELECT id FROM jobs WHERE id = ANY(?::uuid[]) AND published_at IS NULL FOR UPDATE SKIP LOCKED)`,
+    [ids],
+  );
 }
 
 export interface UnpublishedJob {
