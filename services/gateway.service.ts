@@ -1,4 +1,6 @@
+import { createReadStream } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import path from "node:path";
 import type { PassThrough } from "node:stream";
 import { Context, Service, ServiceBroker } from "moleculer";
 import ApiGateway, { GatewayResponse, IncomingRequest, Route } from "moleculer-web";
@@ -42,6 +44,36 @@ const streamParams = z.object({
 });
 
 const jobIdParams = z.object({ id: z.string().uuid("must be a job id (uuid)") }).passthrough();
+
+/**
+ * The dashboard's static files, by fixed route: no part of a request path reaches the file system,
+ * so there is nothing to traverse. The page uses the public API with an API key, like any client.
+ */
+const DASHBOARD_DIR = path.join(__dirname, "gateway", "dashboard");
+const DASHBOARD_FILES: Record<string, { file: string; type: string }> = {
+  dashboard: { file: "index.html", type: "text/html; charset=utf-8" },
+  "dashboard/dashboard.js": { file: "dashboard.js", type: "text/javascript; charset=utf-8" },
+  "dashboard/dashboard.css": { file: "dashboard.css", type: "text/css; charset=utf-8" },
+};
+const DASHBOARD_HEADERS = {
+  "Cache-Control": "no-cache",
+  "X-Content-Type-Options": "nosniff",
+  // Only its own script, style and API: injected markup could neither run nor load anything.
+  "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  "Referrer-Policy": "no-referrer",
+};
+
+function serveDashboardFile(res: ServerResponse, file: string, type: string): void {
+  const stream = createReadStream(path.join(DASHBOARD_DIR, file));
+  stream.once("open", () => {
+    res.writeHead(200, { "Content-Type": type, ...DASHBOARD_HEADERS });
+    stream.pipe(res);
+  });
+  stream.once("error", () => {
+    if (res.headersSent) res.destroy();
+    else sendJson(res, 404, { error: { code: "NOT_FOUND", message: "Dashboard file not found" } });
+  });
+}
 
 /** A reconnecting client gets at most this much history per connection; it reconnects for the rest. */
 const MAX_REPLAY_EVENTS = 10_000;
@@ -155,6 +187,12 @@ export default class GatewayService extends Service {
               [`GET ${API_PREFIX.slice(1)}/openapi.json`](_req: IncomingMessage, res: ServerResponse) {
                 sendJson(res, 200, openApiDocument);
               },
+              ...Object.fromEntries(
+                Object.entries(DASHBOARD_FILES).map(([route, { file, type }]) => [
+                  `GET ${route}`,
+                  (_req: IncomingMessage, res: ServerResponse) => serveDashboardFile(res, file, type),
+                ]),
+              ),
             },
           },
         ],

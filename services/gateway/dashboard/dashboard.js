@@ -1,0 +1,611 @@
+// Conveyor dashboard: a plain ES module on the public REST API and the SSE stream, with an API key.
+// Every piece of server data reaches the page as a text node (el() below); nothing is parsed as HTML.
+
+const API = "/api/v1";
+const KEY_STORAGE = "conveyor.apiKey";
+const OVERVIEW_MS = 5_000; // queue depths and workers
+const SCHEDULES_MS = 30_000; // also notices a scheduler deployed after the page was opened
+const RATE_WINDOW_S = 60;
+const PAGE_SIZE = 50;
+const MAX_JOB_ROWS = 1_000; // live updates add rows; past this the oldest go
+const STATUSES = ["scheduled", "queued", "running", "retrying", "succeeded", "failed", "cancelled"];
+const UNFINISHED = new Set(["scheduled", "queued", "running", "retrying"]);
+const REPLAYABLE = new Set(["failed", "cancelled"]);
+
+const $ = (selector, root = document) => root.querySelector(selector);
+
+/** Builds an element. Strings become text nodes, never markup. */
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === "class") node.className = value;
+    else if (name === "dataset") Object.assign(node.dataset, value);
+    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child !== undefined && child !== null && child !== false) node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+}
+
+const td = (...children) => el("td", {}, ...children);
+const json = (value) => (value === undefined || value === null ? "—" : JSON.stringify(value, null, 2));
+const shortId = (id) => el("code", { title: id }, String(id).slice(0, 8));
+
+function time(iso) {
+  if (!iso) return "—";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return String(iso);
+  return date.toDateString() === new Date().toDateString() ? date.toLocaleTimeString() : date.toLocaleString();
+}
+
+function statusBadge(status) {
+  const known = STATUSES.includes(status) ? status : "unknown";
+  return el("span", { class: `status status-${known}` }, status);
+}
+
+// ---------------------------------------------------------------------------------------------
+// State
+
+const state = {
+  key: null,
+  /** Bumped when the key changes or the dashboard stops: late answers of an old session are dropped. */
+  session: 0,
+  source: null,
+  lastEventId: null,
+  timers: [],
+  jobs: new Map(), // id -> job, the rows of "Recent jobs"
+  rows: new Map(), // id -> <tr>, rebuilt only when its job changed
+  dirty: new Set(),
+  nextCursor: null,
+  trimmed: false,
+  listVersion: 0,
+  detailId: null,
+  /** queue -> { succeeded: Map<second, n>, failed: Map<second, n> }, counted when the event arrives. */
+  rates: new Map(),
+  newestEventAt: 0,
+  queues: [],
+  errors: new Map(),
+};
+
+// ---------------------------------------------------------------------------------------------
+// API
+
+class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+async function api(method, path, query = {}, key = state.key) {
+  const url = new URL(API + path, location.origin);
+  for (const [name, value] of Object.entries(query)) if (value) url.searchParams.set(name, value);
+  let response;
+  try {
+    response = await fetch(url, { method, headers: { authorization: `Bearer ${key}`, accept: "application/json" } });
+  } catch (error) {
+    throw new ApiError(0, "NETWORK", `the gateway did not answer (${error.message})`);
+  }
+  const text = await response.text();
+  let body = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = null;
+  }
+  if (!response.ok) {
+    const error = body && typeof body === "object" ? body.error : undefined;
+    throw new ApiError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? response.statusText);
+  }
+  return body;
+}
+
+/** Runs a request of the current session; a 401 sends the user back to the key form. */
+async function guarded(source, request) {
+  const session = state.session;
+  try {
+    const result = await request();
+    if (session !== state.session) return undefined;
+    setError(source, null);
+    return result;
+  } catch (error) {
+    if (session === state.session) report(source, error);
+    return undefined;
+  }
+}
+
+function report(source, error) {
+  if (error instanceof ApiError && error.status === 401) {
+    forgetKey(`The API key was rejected (401 ${error.code}: ${error.message}). Enter a valid key.`);
+  } else {
+    setError(source, `${source}: ${error.message}${error instanceof ApiError && error.status ? ` (${error.status} ${error.code})` : ""}`);
+  }
+}
+
+function setError(source, message) {
+  if (message) state.errors.set(source, message);
+  else state.errors.delete(source);
+  const box = $("#error");
+  box.replaceChildren(...[...state.errors.values()].map((text) => el("div", {}, text)));
+  box.hidden = state.errors.size === 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Key and session
+
+function showKeyForm(message) {
+  $("#dashboard").hidden = true;
+  $("#forget-key").hidden = true;
+  $("#key-form").hidden = false;
+  state.errors.clear();
+  setError("API key", message ?? null);
+  $("#api-key").focus();
+}
+
+function stop() {
+  state.session++;
+  state.source?.close();
+  state.source = null;
+  for (const timer of state.timers) clearInterval(timer);
+  state.timers = [];
+  setStreamState("off", "not connected");
+}
+
+function forgetKey(message) {
+  stop();
+  state.key = null;
+  localStorage.removeItem(KEY_STORAGE);
+  showKeyForm(message);
+}
+
+async function submitKey(event) {
+  event.preventDefault();
+  const key = $("#api-key").value.trim();
+  if (!key) return;
+  try {
+    await api("GET", "/queues", {}, key); // check the key before showing anything
+  } catch (error) {
+    const rejected = error instanceof ApiError && error.status === 401;
+    setError("API key", rejected ? "That API key was rejected (401). Check it and try again." : `Could not check the key: ${error.message}`);
+    return;
+  }
+  localStorage.setItem(KEY_STORAGE, key);
+  $("#api-key").value = "";
+  start(key);
+}
+
+function start(key) {
+  stop();
+  state.key = key;
+  state.errors.clear();
+  setError("API key", null);
+  $("#key-form").hidden = true;
+  $("#dashboard").hidden = false;
+  $("#forget-key").hidden = false;
+  connectStream();
+  void loadTasks();
+  void refreshOverview();
+  void reloadJobs();
+  void loadDeadLetters();
+  void loadSchedules();
+  state.timers.push(setInterval(() => void refreshOverview(), OVERVIEW_MS));
+  state.timers.push(setInterval(() => void loadSchedules(), SCHEDULES_MS));
+  state.timers.push(setInterval(renderRates, 1_000));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live stream
+
+function setStreamState(stateName, text) {
+  const pill = $("#stream-state");
+  pill.dataset.state = stateName;
+  pill.textContent = text;
+}
+
+function connectStream() {
+  const session = state.session;
+  const url = new URL(`${API}/jobs/stream`, location.origin);
+  // EventSource cannot send headers; the gateway takes the key as a query parameter for event streams.
+  url.searchParams.set("apiKey", state.key);
+  if (state.lastEventId) url.searchParams.set("lastEventId", state.lastEventId);
+  const source = new EventSource(url);
+  state.source = source;
+  setStreamState("connecting", "connecting…");
+  source.onopen = () => setStreamState("live", "live");
+  source.onerror = () => {
+    if (source.readyState !== EventSource.CLOSED) {
+      setStreamState("connecting", "reconnecting…"); // EventSource retries by itself, with Last-Event-ID
+      return;
+    }
+    // Refused (a 401, a restart): EventSource gives up. Check the key, then open a new stream.
+    source.close();
+    setStreamState("off", "disconnected");
+    setTimeout(async () => {
+      if (session !== state.session) return;
+      const ok = await guarded("Live stream", () => api("GET", "/tasks"));
+      if (ok && session === state.session) connectStream();
+    }, 3_000);
+  };
+  for (const type of STATUSES.concat("progress")) {
+    source.addEventListener(type, (event) => onUpdate(JSON.parse(event.data), event.lastEventId));
+  }
+}
+
+function onUpdate(update, eventId) {
+  state.lastEventId = eventId || update.id;
+  countRate(update);
+  upsertJob(update.job, "live");
+  if (update.type === "failed" || (update.type === "queued" && update.data?.replay)) coalesce("deadLetters", loadDeadLetters, 300);
+  if (update.job.id === state.detailId) coalesce("detail", () => loadDetail(update.job.id), 300);
+  coalesce("overview", refreshOverview, 1_000);
+}
+
+/** Runs `fn` once, `ms` from the first call; calls in between join it (bursts of events, one request). */
+const pending = new Map();
+function coalesce(name, fn, ms) {
+  if (pending.has(name)) return;
+  pending.set(name, setTimeout(() => {
+    pending.delete(name);
+    void fn();
+  }, ms));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queues, rates and workers
+
+function countRate(update) {
+  if (update.type !== "succeeded" && update.type !== "failed") return;
+  // Events replayed after a reconnect are old: compare on the server's clock, count on ours.
+  const at = Date.parse(update.at);
+  state.newestEventAt = Math.max(state.newestEventAt, at);
+  if (state.newestEventAt - at > RATE_WINDOW_S * 1_000) return;
+  const queue = update.job.queue;
+  const counts = state.rates.get(queue) ?? { succeeded: new Map(), failed: new Map() };
+  state.rates.set(queue, counts);
+  const second = Math.floor(Date.now() / 1_000);
+  counts[update.type].set(second, (counts[update.type].get(second) ?? 0) + 1);
+}
+
+function ratePerMinute(queue, type) {
+  const counts = state.rates.get(queue)?.[type];
+  if (!counts) return 0;
+  const oldest = Math.floor(Date.now() / 1_000) - RATE_WINDOW_S;
+  let total = 0;
+  for (const [second, n] of counts) {
+    if (second <= oldest) counts.delete(second);
+    else total += n;
+  }
+  return total;
+}
+
+function renderRates() {
+  for (const row of document.querySelectorAll("#queues tbody tr")) {
+    $(".rate-succeeded", row).textContent = String(ratePerMinute(row.dataset.queue, "succeeded"));
+    $(".rate-failed", row).textContent = String(ratePerMinute(row.dataset.queue, "failed"));
+  }
+}
+
+async function refreshOverview() {
+  const [queues, workers] = await Promise.all([
+    guarded("Queues", () => api("GET", "/queues")),
+    guarded("Workers", () => api("GET", "/workers")),
+  ]);
+  if (queues) renderQueues(queues.items);
+  if (workers) renderWorkers(workers.items);
+}
+
+function renderQueues(items) {
+  state.queues = items.map((item) => item.queue);
+  const number = (value) => el("td", { class: "num" }, value ?? "—");
+  $("#queues tbody").replaceChildren(
+    ...items.map(({ queue, broker, jobs }) =>
+      el(
+        "tr",
+        { dataset: { queue } },
+        td(queue),
+        number(broker?.ready),
+        number(broker?.delayed),
+        el("td", { class: broker?.dead ? "num warn" : "num" }, broker?.dead ?? "—"),
+        number(broker?.consumers),
+        number(jobs.scheduled),
+        number(jobs.queued),
+        number(jobs.running),
+        number(jobs.retrying),
+        el("td", { class: "num rate-succeeded" }, ratePerMinute(queue, "succeeded")),
+        el("td", { class: "num rate-failed" }, ratePerMinute(queue, "failed")),
+      ),
+    ),
+  );
+  fillOptions($("#job-filters select[name=queue]"), state.queues);
+}
+
+function renderWorkers(items) {
+  const body = $("#workers tbody");
+  if (items.length === 0) {
+    body.replaceChildren(el("tr", {}, el("td", { colspan: 5, class: "empty" }, "No worker is running.")));
+    return;
+  }
+  body.replaceChildren(
+    ...items.map((worker) =>
+      el(
+        "tr",
+        {},
+        td(worker.service),
+        td((worker.nodes ?? []).join(", ")),
+        td((worker.queues ?? []).join(", ")),
+        el("td", { class: "num" }, worker.prefetch),
+        el("td", { class: "tasks" }, (worker.tasks ?? []).join(", ")),
+      ),
+    ),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recent jobs
+
+async function loadTasks() {
+  const tasks = await guarded("Tasks", () => api("GET", "/tasks"));
+  if (!tasks) return;
+  fillOptions($("#job-filters select[name=task]"), tasks.items.map((task) => task.name));
+}
+
+/** Keeps the "any" option and the current choice; adds the given values once. */
+function fillOptions(select, values) {
+  const have = new Set([...select.options].map((option) => option.value));
+  for (const value of values) if (!have.has(value)) select.append(el("option", { value }, value));
+}
+
+function filters() {
+  const form = $("#job-filters");
+  return { status: form.status.value, task: form.task.value, queue: form.queue.value };
+}
+
+function matchesFilters(job) {
+  const { status, task, queue } = filters();
+  return (!status || job.status === status) && (!task || job.task === task) && (!queue || job.queue === queue);
+}
+
+async function reloadJobs() {
+  state.listVersion++;
+  state.jobs.clear();
+  state.rows.clear();
+  state.nextCursor = null;
+  state.trimmed = false;
+  renderJobs();
+  await loadJobsPage();
+}
+
+async function loadJobsPage() {
+  const version = state.listVersion;
+  const page = await guarded("Jobs", () => api("GET", "/jobs", { ...filters(), limit: PAGE_SIZE, cursor: state.nextCursor }));
+  if (!page || version !== state.listVersion) return;
+  for (const job of page.items) upsertJob(job, "page");
+  state.nextCursor = page.nextCursor;
+  renderJobs();
+}
+
+/** A live update changes a listed job, or adds a new one that matches the filters. */
+function upsertJob(job, origin) {
+  const known = state.jobs.get(job.id);
+  if (known) {
+    if (job.updatedAt < known.updatedAt) return; // a page fetched before this update arrived late
+  } else if (origin === "live" && !matchesFilters(job)) {
+    return;
+  }
+  state.jobs.set(job.id, job);
+  state.dirty.add(job.id);
+  coalesce("jobs", renderJobs, 100);
+}
+
+const newestFirst = (a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1);
+
+function renderJobs() {
+  const jobs = [...state.jobs.values()].sort(newestFirst);
+  for (const old of jobs.splice(MAX_JOB_ROWS)) {
+    state.jobs.delete(old.id);
+    state.rows.delete(old.id);
+    state.trimmed = true; // the cursor no longer continues from the last row shown
+  }
+  for (const id of state.dirty) if (state.jobs.has(id)) state.rows.set(id, jobRow(state.jobs.get(id)));
+  state.dirty.clear();
+  const rows = jobs.map((job) => state.rows.get(job.id) ?? state.rows.set(job.id, jobRow(job)).get(job.id));
+  const body = $("#jobs tbody");
+  body.replaceChildren(...(rows.length ? rows : [el("tr", {}, el("td", { colspan: 8, class: "empty" }, "No jobs."))]));
+  const more = $("#load-more");
+  more.hidden = !state.nextCursor && !state.trimmed;
+  more.textContent = state.trimmed ? `Showing the newest ${MAX_JOB_ROWS}: reload the list` : "Load more";
+}
+
+function progressText(progress) {
+  if (!progress) return "";
+  return [`${progress.percent}%`, progress.step, progress.message].filter(Boolean).join(" · ");
+}
+
+function jobRow(job) {
+  return el(
+    "tr",
+    { class: "job-row", dataset: { jobId: job.id, status: job.status }, tabindex: 0, onclick: () => openDetail(job.id), onkeydown: (event) => event.key === "Enter" && openDetail(job.id) },
+    td(shortId(job.id)),
+    td(job.task),
+    td(job.queue),
+    td(statusBadge(job.status)),
+    el("td", { class: "num" }, `${job.attempts}/${job.maxAttempts}`),
+    el("td", { class: "progress" }, UNFINISHED.has(job.status) ? progressText(job.progress) : ""), // a finished job keeps its last report
+    td(time(job.createdAt)),
+    td(actionButtons(job)),
+  );
+}
+
+function actionButtons(job) {
+  const button = (label, action) =>
+    el("button", { type: "button", class: `action-${label.toLowerCase()}`, onclick: (event) => { event.stopPropagation(); void action(job.id); } }, label);
+  if (UNFINISHED.has(job.status)) return button("Cancel", cancelJob);
+  if (REPLAYABLE.has(job.status)) return button("Replay", replayJob);
+  return "";
+}
+
+async function cancelJob(id) {
+  if (!confirm(`Cancel job ${id}?`)) return;
+  const job = await guarded("Cancel", () => api("DELETE", `/jobs/${encodeURIComponent(id)}`));
+  if (job) afterAction(job);
+}
+
+async function replayJob(id) {
+  const job = await guarded("Replay", () => api("POST", `/jobs/${encodeURIComponent(id)}/retry`));
+  if (job) afterAction(job);
+}
+
+function afterAction(job) {
+  upsertJob(job, "page");
+  void loadDeadLetters();
+  if (state.detailId === job.id) void loadDetail(job.id);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dead letters
+
+async function loadDeadLetters() {
+  const page = await guarded("Dead letters", () => api("GET", "/jobs/dead-letters", { limit: PAGE_SIZE }));
+  if (!page) return;
+  $("#dead-letters .empty").hidden = page.items.length > 0;
+  $("#dead-letters tbody").replaceChildren(
+    ...page.items.map((job) =>
+      el(
+        "tr",
+        { class: "job-row", dataset: { jobId: job.id }, onclick: () => openDetail(job.id) },
+        td(shortId(job.id)),
+        td(job.task),
+        td(job.queue),
+        el("td", { class: "error-text" }, job.error ? `${job.error.type}: ${job.error.message}` : "—"),
+        td(time(job.deadLetteredAt ?? job.finishedAt)),
+        td(actionButtons(job)),
+      ),
+    ),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schedules (shown only when the gateway has a scheduler: 404 hides the section)
+
+async function loadSchedules() {
+  const session = state.session;
+  let answer;
+  try {
+    answer = await api("GET", "/schedules");
+  } catch (error) {
+    if (session !== state.session) return;
+    // 404: this gateway has no scheduler API; SERVICE_UNAVAILABLE: it has one, but no scheduler runs.
+    if (error instanceof ApiError && (error.status === 404 || error.code === "SERVICE_UNAVAILABLE")) {
+      $("#schedules").hidden = true;
+      setError("Schedules", null);
+    } else {
+      report("Schedules", error);
+    }
+    return;
+  }
+  if (session !== state.session) return;
+  setError("Schedules", null);
+  const items = Array.isArray(answer) ? answer : (answer?.items ?? []);
+  $("#schedules").hidden = false;
+  $("#schedules tbody").replaceChildren(...items.map(scheduleRow));
+}
+
+function scheduleRow(schedule) {
+  const paused = schedule.paused === true || schedule.status === "paused" || schedule.enabled === false;
+  const when = schedule.cron ?? schedule.expression ?? (schedule.intervalMs ? `every ${schedule.intervalMs} ms` : schedule.every ?? "—");
+  const toggle = async () => {
+    const done = await guarded("Schedules", () => api("POST", `/schedules/${encodeURIComponent(schedule.id)}/${paused ? "resume" : "pause"}`));
+    if (done !== undefined) void loadSchedules();
+  };
+  return el(
+    "tr",
+    { dataset: { scheduleId: schedule.id } },
+    td(schedule.name ?? shortId(schedule.id)),
+    td(schedule.task ?? "—"),
+    td(String(when)),
+    td(time(schedule.nextRunAt)),
+    td(el("span", { class: paused ? "status status-cancelled" : "status status-succeeded" }, paused ? "paused" : "active")),
+    td(el("button", { type: "button", onclick: toggle }, paused ? "Resume" : "Pause")),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Job detail
+
+function openDetail(id) {
+  state.detailId = id;
+  const panel = $("#job-detail");
+  panel.hidden = false;
+  $(".detail-id", panel).textContent = id;
+  void loadDetail(id);
+}
+
+function closeDetail() {
+  state.detailId = null;
+  $("#job-detail").hidden = true;
+}
+
+async function loadDetail(id) {
+  const [job, events] = await Promise.all([
+    guarded("Job detail", () => api("GET", `/jobs/${encodeURIComponent(id)}`)),
+    guarded("Job events", () => api("GET", `/jobs/${encodeURIComponent(id)}/events`)),
+  ]);
+  if (!job || !events || state.detailId !== id) return;
+  const panel = $("#job-detail");
+  const field = (name, value) => [el("dt", {}, name), el("dd", {}, value ?? "—")];
+  $(".detail-fields", panel).replaceChildren(
+    ...field("status", statusBadge(job.status)),
+    ...field("task", job.task),
+    ...field("queue", job.queue),
+    ...field("attempts", `${job.attempts} of ${job.maxAttempts}`),
+    ...field("progress", progressText(job.progress) || "—"),
+    ...field("priority", String(job.priority)),
+    ...field("created", time(job.createdAt)),
+    ...field("run at", time(job.runAt)),
+    ...field("started", time(job.startedAt)),
+    ...field("finished", time(job.finishedAt)),
+    ...field("dead-lettered", time(job.deadLetteredAt)),
+    ...field("idempotency key", job.idempotencyKey),
+    ...field("callback URL", job.callbackUrl),
+  );
+  $(".detail-actions", panel).replaceChildren(actionButtons(job));
+  $(".detail-payload", panel).textContent = json(job.payload);
+  $(".detail-result", panel).textContent = json(job.result);
+  $(".detail-error", panel).textContent = json(job.error);
+  $(".timeline", panel).replaceChildren(
+    ...events.items.map((event) =>
+      el(
+        "li",
+        { dataset: { type: event.type } },
+        el("time", { datetime: event.createdAt }, time(event.createdAt)),
+        " ",
+        el("strong", {}, event.type),
+        Object.keys(event.data ?? {}).length ? el("code", {}, JSON.stringify(event.data)) : "",
+      ),
+    ),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wiring
+
+function init() {
+  const statusSelect = $("#job-filters select[name=status]");
+  for (const status of STATUSES) statusSelect.append(el("option", { value: status }, status));
+  $("#job-filters").addEventListener("change", () => void reloadJobs());
+  $("#job-filters").addEventListener("submit", (event) => event.preventDefault());
+  $("#load-more").addEventListener("click", () => void (state.trimmed ? reloadJobs() : loadJobsPage()));
+  $("#key-form").addEventListener("submit", (event) => void submitKey(event));
+  $("#forget-key").addEventListener("click", () => forgetKey());
+  $("#job-detail .close").addEventListener("click", closeDetail);
+  document.addEventListener("keydown", (event) => event.key === "Escape" && closeDetail());
+  const key = localStorage.getItem(KEY_STORAGE);
+  if (key) start(key);
+  else showKeyForm();
+}
+
+init();
