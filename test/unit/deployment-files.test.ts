@@ -78,3 +78,18 @@ describe("Dockerfile", () => {
     expect(scripts[command as string]).toBeDefined();
   });
 });
+
+describe("README", () => {
+  it("documents every configuration variable in its table", () => {
+    const readme = read("README.md");
+    const undocumented = Object.keys(configSchema.shape).filter((key) => !new RegExp(`^\\| \`${key}\` \\|`, "m").test(readme));
+    expect(undocumented).toEqual([]);
+  });
+
+  it("states the two commands a newcomer runs", () => {
+    const readme = read("README.md");
+    expect(readme).toContain("npm install && npm start");
+    expect(readme).toContain("npm test");
+    expect(read(".ci/run")).toMatch(/^npm test$/m);
+  });
+});
