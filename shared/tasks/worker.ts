@@ -288,6 +288,9 @@ export function decideUnclaimed(job: UnclaimedJob): UnclaimedDecision {
     return { action: "delay", delayMs: job.lease_expires_at.getTime() - now + LEASE_SLACK_MS };
   }
   if (job.run_at && job.run_at.getTime() > now) return { action: "delay", delayMs: job.run_at.getTime() - now };
-  // Due and waiting, or running with an expired lease, yet not claimable: its attempts are used up.
+  // Due now, though it was not when the claim ran (its run_at passed in between), or its worker's
+  // lease has just run out: send it straight back to be claimed.
+  if (job.attempts < job.max_attempts) return { action: "delay", delayMs: 0 };
+  // Running with an expired lease and no attempts left: the last attempt lost its worker.
   return { action: "fail", attempt: job.attempts };
 }

@@ -33,6 +33,11 @@ describe("decideUnclaimed", () => {
     expect(decideUnclaimed(job({ status: "retrying", attempts: 1, run_at: later(300) }))).toEqual({ action: "delay", delayMs: 300 });
   });
 
+  it("sends a due job straight back when it became due after the claim ran", () => {
+    expect(decideUnclaimed(job({ status: "retrying", attempts: 1, run_at: later(-5) }))).toEqual({ action: "delay", delayMs: 0 });
+    expect(decideUnclaimed(job({ status: "running", attempts: 1, lease_expires_at: later(-5) }))).toEqual({ action: "delay", delayMs: 0 });
+  });
+
   it("fails a job whose last attempt lost its worker", () => {
     expect(decideUnclaimed(job({ status: "running", attempts: 3, lease_expires_at: later(-1) }))).toEqual({
       action: "fail",
