@@ -1,7 +1,7 @@
 import { Client } from "pg";
 
 /**
- * Runs once before the suite: makes sure the test database exists and gives this run its own queue
+ * Runs once before the suite: creates the test database afresh and gives this run its own queue
  * prefix, so leftovers from another run never reach this one's workers.
  */
 export default async function globalSetup(): Promise<void> {
@@ -10,8 +10,9 @@ export default async function globalSetup(): Promise<void> {
   const client = new Client({ connectionString: adminUrl });
   await client.connect();
   try {
-    const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
-    if (!rowCount) await client.query(`CREATE DATABASE "${database}"`);
+    // A fresh database every run: what an earlier run or another branch left behind cannot matter.
+    await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    await client.query(`CREATE DATABASE "${database}"`);
   } finally {
     await client.end();
   }

@@ -10,7 +10,9 @@ export function createDb(url = config().DATABASE_URL, poolMax = config().DATABAS
     client: "pg",
     connection: url,
     pool: { min: 0, max: poolMax },
-    migrations: { migrationSource, tableName: "conveyor_migrations" },
+    // A replica of the previous release must keep starting after a newer one migrated (rolling
+    // deploys): migrations it does not know are not an error.
+    migrations: { migrationSource, tableName: "conveyor_migrations", disableMigrationsListValidation: true },
   });
 }
 
