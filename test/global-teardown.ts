@@ -1,9 +1,11 @@
 import amqp from "amqplib";
 import { RETRY_BUCKETS_MS, deadQueueName, retryQueueName, workQueueName } from "../shared/queue/topology";
+import { dropRunDatabase } from "./support/test-database";
 import { TEST_QUEUES } from "./support/test-queues";
 
-/** Deletes this run's queues so test runs do not pile up quorum queues on the broker. */
+/** Deletes this run's queues and database, so test runs do not pile up quorum queues or databases. */
 export default async function globalTeardown(): Promise<void> {
+  if (process.env.DATABASE_URL) await dropRunDatabase(process.env.DATABASE_URL);
   const prefix = process.env.QUEUE_PREFIX;
   if (!prefix?.startsWith("conveyor_test_")) return;
   const connection = await amqp.connect(process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672");
