@@ -163,6 +163,15 @@ export default class GatewayService extends Service {
               "GET webhooks/deliveries": "webhooks.listDeliveries",
               "GET webhooks/deliveries/:id": "webhooks.getDelivery",
               "GET webhooks/secret": "webhooks.secret",
+              "POST schedules": "schedules.create",
+              "GET schedules": "schedules.list",
+              "GET schedules/:id": "schedules.get",
+              "PATCH schedules/:id": "schedules.update",
+              "DELETE schedules/:id": "schedules.remove",
+              "POST schedules/:id/pause": "schedules.pause",
+              "POST schedules/:id/resume": "schedules.resume",
+              "POST schedules/:id/run": "schedules.runNow",
+              "GET schedules/:id/runs": "schedules.runs",
             },
             onBeforeCall(ctx: GatewayContext, _route: Route, req: IncomingRequest) {
               const lastEventId = req.headers["last-event-id"];

@@ -22,11 +22,14 @@ import { taskCatalog } from "./task-catalog";
 export interface CallerMeta {
   /** Set by the gateway from the API key; internal callers set it themselves. */
   organizationId?: string;
+  /** Set by the scheduler on the jobs it fires; the gateway never copies it from a request. */
+  scheduleId?: string;
 }
 
 type JobsContext<P = Record<string, unknown>> = Context<P, CallerMeta>;
 
 const idParams = z.object({ id: z.string().uuid("must be a job id (uuid)") });
+const scheduleIdMeta = z.string().uuid("meta.scheduleId must be a schedule id (uuid)").optional();
 
 const listParams = z.object({
   status: z
@@ -121,7 +124,7 @@ export default class JobsService extends Service {
 
   private async enqueue(ctx: JobsContext): Promise<{ job: PublicJob; created: boolean }> {
     const organizationId = organizationOf(ctx);
-    const job = this.enqueuer.prepare(ctx.params);
+    const job = { ...this.enqueuer.prepare(ctx.params), scheduleId: parseParams(scheduleIdMeta, ctx.meta.scheduleId) ?? null };
     const [result] = await this.enqueuer.enqueue(organizationId, [job]);
     if (result.created) countJobs(this.broker, METRIC.enqueued, result.job.task, result.job.queue);
     return { job: toPublicJob(result.job), created: result.created };

@@ -6,6 +6,8 @@ import DemoService from "../../services/demo.service";
 import GatewayService from "../../services/gateway.service";
 import JobsService from "../../services/jobs.service";
 import NotifierService from "../../services/notifier.service";
+import SchedulerService from "../../services/scheduler.service";
+import SchedulesService from "../../services/schedules.service";
 import WebhooksService from "../../services/webhooks.service";
 import { createApiKey, createOrganization } from "../../shared/db/api-keys";
 import { createDb, Db, migrateLatest } from "../../shared/db/knex";
@@ -44,6 +46,8 @@ const SERVICES = {
   demo: DemoService,
   notifier: NotifierService,
   webhooks: WebhooksService,
+  scheduler: SchedulerService,
+  schedules: SchedulesService,
 } as const;
 
 /** An in-process Conveyor node on the real Postgres and RabbitMQ, plus an organization and API key. */

@@ -25,6 +25,7 @@ const row = (overrides: Partial<JobRow> = {}): JobRow => ({
   soft_time_limit_ms: null,
   time_limit_ms: null,
   callback_url: null,
+  schedule_id: null,
   lease_expires_at: null,
   published_at: null,
   dead_lettered_at: null,

@@ -23,6 +23,7 @@ const update = (jobId: string, type: string, overrides: Partial<JobUpdate["job"]
     error: null,
     idempotencyKey: null,
     callbackUrl: null,
+    scheduleId: null,
     runAt: null,
     createdAt: new Date().toISOString(),
     startedAt: null,

@@ -15,6 +15,8 @@ export interface NewJob {
   softTimeLimitMs: number | null;
   timeLimitMs: number | null;
   callbackUrl: string | null;
+  /** The schedule that fired this job; absent for any other job. */
+  scheduleId?: string | null;
 }
 
 export interface InsertedJobs {
@@ -27,16 +29,16 @@ export interface InsertedJobs {
 const INSERT_JOBS = withEventsAndNotify(
   `input AS (
      SELECT ?::uuid AS organization_id, * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::jsonb[], ?::int[], ?::int[],
-                          ?::text[], ?::timestamptz[], ?::int[], ?::int[], ?::text[])
+                          ?::text[], ?::timestamptz[], ?::int[], ?::int[], ?::text[], ?::uuid[])
        AS i(id, task, queue, payload, max_attempts, priority,
-            idempotency_key, run_at, soft_time_limit_ms, time_limit_ms, callback_url)
+            idempotency_key, run_at, soft_time_limit_ms, time_limit_ms, callback_url, schedule_id)
    ),
    inserted AS (
      INSERT INTO jobs (id, organization_id, task, queue, payload, status, max_attempts, priority,
-                       idempotency_key, run_at, soft_time_limit_ms, time_limit_ms, callback_url)
+                       idempotency_key, run_at, soft_time_limit_ms, time_limit_ms, callback_url, schedule_id)
      SELECT id, organization_id, task, queue, payload,
             CASE WHEN run_at > now() THEN 'scheduled' ELSE 'queued' END,
-            max_attempts, priority, idempotency_key, run_at, soft_time_limit_ms, time_limit_ms, callback_url
+            max_attempts, priority, idempotency_key, run_at, soft_time_limit_ms, time_limit_ms, callback_url, schedule_id
      FROM input
      ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
      RETURNING *
@@ -67,6 +69,7 @@ export async function insertJobs(db: Knex, organizationId: string, jobs: NewJob[
     column((job) => job.softTimeLimitMs),
     column((job) => job.timeLimitMs),
     column((job) => job.callbackUrl),
+    column((job) => job.scheduleId ?? null),
   ]);
 
   const createdIds = new Set(rows.map((row) => row.id));

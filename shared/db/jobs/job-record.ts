@@ -44,6 +44,7 @@ export interface JobRow {
   soft_time_limit_ms: number | null;
   time_limit_ms: number | null;
   callback_url: string | null;
+  schedule_id: string | null;
   lease_expires_at: Date | null;
   published_at: Date | null;
   dead_lettered_at: Date | null;
@@ -68,6 +69,8 @@ export interface PublicJob {
   error: Omit<JobError, "stack"> | null;
   idempotencyKey: string | null;
   callbackUrl: string | null;
+  /** The schedule that fired this job, if any. */
+  scheduleId: string | null;
   runAt: string | null;
   createdAt: string;
   startedAt: string | null;
@@ -95,6 +98,7 @@ export function toPublicJob(row: JobRow): PublicJob {
     error: row.error ? { type: row.error.type, message: row.error.message } : null,
     idempotencyKey: row.idempotency_key,
     callbackUrl: row.callback_url,
+    scheduleId: row.schedule_id,
     runAt: iso(row.run_at),
     createdAt: row.created_at.toISOString(),
     startedAt: iso(row.started_at),

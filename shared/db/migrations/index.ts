@@ -3,6 +3,7 @@ import * as coreSchema from "./001_core_schema";
 import * as eventsAndWebhooks from "./003_events_and_webhooks";
 import * as activeJobIndex from "./004_active_job_index";
 import * as noForeignKeysToJobs from "./005_no_foreign_keys_to_jobs";
+import * as schedules from "./002_schedules";
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list works under tsx,
@@ -13,6 +14,7 @@ const migrations: Record<string, Knex.Migration> = {
   "003_events_and_webhooks": eventsAndWebhooks,
   "004_active_job_index": activeJobIndex,
   "005_no_foreign_keys_to_jobs": noForeignKeysToJobs,
+  "002_schedules": schedules,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

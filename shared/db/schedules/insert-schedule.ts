@@ -1,0 +1,34 @@
+import type { Knex } from "knex";
+import type { ScheduleFields, ScheduleRow } from "./schedule-record";
+import { withChangeNotify } from "./schedule-changes";
+
+const INSERT_SCHEDULE = withChangeNotify(`
+  INSERT INTO schedules (organization_id, name, task, payload, queue, priority, options, kind, cron, timezone,
+                         interval_ms, run_at, enabled, start_at, expires_at, max_runs, missed_run_policy, next_run_at)
+  VALUES (?, ?, ?, ?::jsonb, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  RETURNING *`);
+
+/** Creates a schedule; a name already used in the organization fails with Postgres code 23505. */
+export async function insertSchedule(db: Knex, organizationId: string, fields: ScheduleFields): Promise<ScheduleRow> {
+  const { rows } = await db.raw<{ rows: ScheduleRow[] }>(INSERT_SCHEDULE, [
+    organizationId,
+    fields.name,
+    fields.task,
+    JSON.stringify(fields.payload ?? null),
+    fields.queue,
+    fields.priority,
+    JSON.stringify(fields.options),
+    fields.kind,
+    fields.cron,
+    fields.timezone,
+    fields.intervalMs,
+    fields.runAt,
+    fields.enabled,
+    fields.startAt,
+    fields.expiresAt,
+    fields.maxRuns,
+    fields.missedRunPolicy,
+    fields.nextRunAt,
+  ]);
+  return rows[0];
+}
