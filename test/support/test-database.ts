@@ -14,16 +14,12 @@ async function withAdmin<T>(use: (client: Client) => Promise<T>): Promise<T> {
 }
 
 /**
- * Creates this run's own database, so concurrent or earlier runs cannot touch its state. Databases of
- * earlier runs that nobody is connected to any more (a run that was killed) are dropped on the way.
+ * Creates this run's own database, so concurrent or earlier runs cannot touch its state. (A killed
+ * run leaves its database behind; .ci/run clears those before a run.)
  */
 export async function createRunDatabase(runId: string): Promise<string> {
   const name = `${PREFIX}${runId}`;
-  await withAdmin(async (client) => {
-    const { rows } = await client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE starts_with(datname, $1)", [PREFIX]);
-    for (const { datname } of rows) await client.query(`DROP DATABASE "${datname}"`).catch(() => undefined); // in use: another live run
-    await client.query(`CREATE DATABASE "${name}"`);
-  });
+  await withAdmin((client) => client.query(`CREATE DATABASE "${name}"`));
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   return url.toString();
