@@ -29,7 +29,9 @@ import { taskCatalog } from "./task-catalog";
 /** moleculer-web reads these from the meta to shape the HTTP answer. */
 interface SchedulesMeta extends CallerMeta {
   $statusCode?: number;
+  /** Sent as the Location header with a 201. */
   $location?: string;
+  $responseHeaders?: Record<string, string>;
 }
 
 type SchedulesContext = Context<Record<string, unknown>, SchedulesMeta>;
@@ -161,7 +163,8 @@ export default class SchedulesService extends Service {
       const { job } = await ctx.call<{ job: PublicJob }, EnqueueRequest>("jobs.enqueue", scheduledJobRequest(schedule, run.fire_time), { meta });
       await attachJobs(this.runtime.db, [{ runId: String(run.id), jobId: job.id, error: null }]);
       ctx.meta.$statusCode = 202;
-      ctx.meta.$location = `${API_PREFIX}/jobs/${job.id}`;
+      // moleculer-web sends $location only with 201 and redirects.
+      ctx.meta.$responseHeaders = { Location: `${API_PREFIX}/jobs/${job.id}` };
       return { run: toPublicRun({ ...run, job_id: job.id, job_status: job.status }), job };
     } catch (error) {
       if (error instanceof ApiError || (error as { code?: unknown }).code === 422) {
