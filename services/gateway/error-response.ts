@@ -31,7 +31,8 @@ export interface ErrorBody {
 export function toErrorResponse(raw: unknown): { status: number; body: ErrorBody } {
   const error = (raw ?? {}) as ErrorLike;
   const type = typeof error.type === "string" ? error.type : undefined;
-  if (type && UNAVAILABLE.has(type)) {
+  // moleculer-web answers an alias whose service is not running with a ServiceUnavailableError.
+  if ((type && UNAVAILABLE.has(type)) || error.name === "ServiceUnavailableError") {
     return { status: 503, body: { error: { code: "SERVICE_UNAVAILABLE", message: "A required service is not available; try again" } } };
   }
   const candidate = [error.status, error.code].find((value) => typeof value === "number" && value >= 400 && value < 600);

@@ -24,5 +24,10 @@ describe("toErrorResponse", () => {
 
   it("answers 503 when a service is not running", () => {
     expect(toErrorResponse({ code: 404, type: "SERVICE_NOT_FOUND" }).status).toBe(503);
+    const fromGateway = toErrorResponse({ name: "ServiceUnavailableError", code: 503, message: "Service unavailable" });
+    expect(fromGateway).toEqual({
+      status: 503,
+      body: { error: { code: "SERVICE_UNAVAILABLE", message: "A required service is not available; try again" } },
+    });
   });
 });
