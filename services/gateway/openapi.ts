@@ -1,13 +1,44 @@
 import { MAX_BULK_JOBS } from "../../shared/jobs/enqueue-request";
 import { JOB_STATUSES } from "../../shared/db/jobs/job-record";
+import { MISSED_RUN_POLICIES } from "../../shared/schedules/schedule-timing";
 
 const json = (schema: object) => ({ "application/json": { schema } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const errorResponse = (description: string) => ({ description, content: json(ref("Error")) });
 const idParameter = { name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } };
+const dateTime = { type: "string", format: "date-time" };
+const nullable = (type: string, extra: object = {}) => ({ type: [type, "null"], ...extra });
 const commonErrors = {
   401: errorResponse("Missing or invalid API key"),
   422: errorResponse("Invalid parameters"),
+};
+
+/** Mirrors shared/schedules/schedule-request.ts: a schedule as created, and the fields an edit may give. */
+const scheduleRequestProperties = {
+  name: { type: "string", minLength: 1, maxLength: 200, description: "Unique in the organization" },
+  task: { type: "string", example: "demo.echo" },
+  payload: { description: "Validated against the task's own schema" },
+  queue: { type: "string", pattern: "^[a-z0-9_-]{1,64}$" },
+  priority: { type: "integer", minimum: 0, maximum: 10, default: 0 },
+  options: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      maxAttempts: { type: "integer", minimum: 1, maximum: 100 },
+      softTimeLimitMs: { type: "integer", minimum: 1 },
+      timeLimitMs: { type: "integer", minimum: 1 },
+      callbackUrl: { type: "string", format: "uri" },
+    },
+  },
+  cron: { type: "string", example: "0 9 * * 1-5", description: "5 fields, or 6 with seconds first; @daily etc." },
+  timezone: { type: "string", default: "UTC", example: "Europe/Berlin" },
+  intervalMs: { type: "integer", minimum: 1000 },
+  runAt: { ...dateTime, description: "A one-off run" },
+  enabled: { type: "boolean", default: true },
+  startAt: dateTime,
+  expiresAt: { ...dateTime, description: "Exclusive" },
+  maxRuns: { type: "integer", minimum: 1 },
+  missedRunPolicy: { type: "string", enum: [...MISSED_RUN_POLICIES], default: "fire_once" },
 };
 
 /** The OpenAPI 3.1 document served at /api/v1/openapi.json. Request schemas come from the zod schemas. */
@@ -52,12 +83,68 @@ export const openApiDocument = {
           maxAttempts: { type: "integer" },
           priority: { type: "integer" },
           idempotencyKey: { type: ["string", "null"] },
+          scheduleId: { type: ["string", "null"], format: "uuid", description: "The schedule that fired this job" },
           runAt: { type: ["string", "null"], format: "date-time" },
           createdAt: { type: "string", format: "date-time" },
           startedAt: { type: ["string", "null"], format: "date-time" },
           finishedAt: { type: ["string", "null"], format: "date-time" },
           deadLetteredAt: { type: ["string", "null"], format: "date-time" },
           statusUrl: { type: "string" },
+        },
+      },
+      ScheduleRequest: {
+        type: "object",
+        required: ["name", "task"],
+        additionalProperties: false,
+        description: "Exactly one of cron, intervalMs or runAt",
+        properties: scheduleRequestProperties,
+      },
+      SchedulePatch: {
+        type: "object",
+        additionalProperties: false,
+        description: "Any fields; null clears queue, startAt, expiresAt or maxRuns; cron, intervalMs or runAt switches the kind",
+        properties: scheduleRequestProperties,
+      },
+      Schedule: {
+        type: "object",
+        properties: {
+          id: { type: "string", format: "uuid" },
+          name: { type: "string" },
+          task: { type: "string" },
+          payload: {},
+          queue: nullable("string"),
+          priority: { type: "integer" },
+          options: { type: "object" },
+          kind: { type: "string", enum: ["cron", "interval", "once"] },
+          cron: nullable("string"),
+          timezone: { type: "string" },
+          intervalMs: nullable("integer"),
+          runAt: nullable("string", { format: "date-time" }),
+          enabled: { type: "boolean" },
+          state: { type: "string", enum: ["active", "paused", "finished"] },
+          startAt: nullable("string", { format: "date-time" }),
+          expiresAt: nullable("string", { format: "date-time" }),
+          maxRuns: nullable("integer"),
+          missedRunPolicy: { type: "string", enum: [...MISSED_RUN_POLICIES] },
+          totalRunCount: { type: "integer" },
+          lastRunAt: nullable("string", { format: "date-time" }),
+          nextRunAt: nullable("string", { format: "date-time" }),
+          createdAt: dateTime,
+          updatedAt: dateTime,
+        },
+      },
+      ScheduleRun: {
+        type: "object",
+        properties: {
+          id: { type: "string" },
+          scheduleId: { type: "string", format: "uuid" },
+          fireTime: dateTime,
+          trigger: { type: "string", enum: ["schedule", "manual"] },
+          coalescedRuns: { type: "integer", description: "Missed fire times this catch-up run stands for" },
+          jobId: nullable("string", { format: "uuid" }),
+          jobStatus: nullable("string", { enum: [...JOB_STATUSES, null] }),
+          error: { type: ["object", "null"], description: "Why the job was refused (task or payload no longer valid)" },
+          createdAt: dateTime,
         },
       },
       JobPage: {
@@ -135,6 +222,102 @@ export const openApiDocument = {
         summary: "Replay a failed or cancelled job",
         parameters: [idParameter],
         responses: { 202: { description: "Queued again", content: json(ref("Job")) }, 409: errorResponse("Job is not failed or cancelled") },
+      },
+    },
+    "/schedules": {
+      post: {
+        summary: "Create a schedule",
+        requestBody: { required: true, content: json(ref("ScheduleRequest")) },
+        responses: {
+          201: { description: "Created; Location points at the schedule", content: json(ref("Schedule")) },
+          409: errorResponse("A schedule with this name exists"),
+          ...commonErrors,
+        },
+      },
+      get: {
+        summary: "List schedules by name",
+        parameters: [
+          { name: "task", in: "query", schema: { type: "string" } },
+          { name: "enabled", in: "query", schema: { type: "boolean" } },
+          { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 500, default: 50 } },
+          { name: "cursor", in: "query", schema: { type: "string" } },
+        ],
+        responses: {
+          200: {
+            description: "A page of schedules",
+            content: json({ type: "object", properties: { items: { type: "array", items: ref("Schedule") }, nextCursor: nullable("string") } }),
+          },
+          ...commonErrors,
+        },
+      },
+    },
+    "/schedules/{id}": {
+      get: {
+        summary: "Get a schedule",
+        parameters: [idParameter],
+        responses: { 200: { description: "The schedule", content: json(ref("Schedule")) }, 404: errorResponse("No such schedule"), ...commonErrors },
+      },
+      patch: {
+        summary: "Edit a schedule; the scheduler follows at once",
+        parameters: [idParameter],
+        requestBody: { required: true, content: json(ref("SchedulePatch")) },
+        responses: {
+          200: { description: "The edited schedule", content: json(ref("Schedule")) },
+          404: errorResponse("No such schedule"),
+          409: errorResponse("A schedule with this name exists"),
+          ...commonErrors,
+        },
+      },
+      delete: {
+        summary: "Delete a schedule and its runs (its jobs stay)",
+        parameters: [idParameter],
+        responses: { 200: { description: "Deleted" }, 404: errorResponse("No such schedule"), ...commonErrors },
+      },
+    },
+    "/schedules/{id}/pause": {
+      post: {
+        summary: "Pause: nothing fires until resumed, and runs that fall in the pause are not made up",
+        parameters: [idParameter],
+        responses: { 200: { description: "The paused schedule", content: json(ref("Schedule")) }, 404: errorResponse("No such schedule") },
+      },
+    },
+    "/schedules/{id}/resume": {
+      post: {
+        summary: "Resume from now",
+        parameters: [idParameter],
+        responses: { 200: { description: "The resumed schedule", content: json(ref("Schedule")) }, 404: errorResponse("No such schedule") },
+      },
+    },
+    "/schedules/{id}/run": {
+      post: {
+        summary: "Run now, whatever the schedule's state (a manual run, counted in totalRunCount)",
+        parameters: [idParameter],
+        responses: {
+          202: {
+            description: "Enqueued; Location points at the job",
+            content: json({ type: "object", properties: { run: ref("ScheduleRun"), job: ref("Job") } }),
+          },
+          404: errorResponse("No such schedule"),
+          ...commonErrors,
+        },
+      },
+    },
+    "/schedules/{id}/runs": {
+      get: {
+        summary: "A schedule's runs, latest fire time first",
+        parameters: [
+          idParameter,
+          { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 500, default: 50 } },
+          { name: "before", in: "query", schema: dateTime, description: "The previous page's nextCursor" },
+        ],
+        responses: {
+          200: {
+            description: "A page of runs",
+            content: json({ type: "object", properties: { items: { type: "array", items: ref("ScheduleRun") }, nextCursor: nullable("string") } }),
+          },
+          404: errorResponse("No such schedule"),
+          ...commonErrors,
+        },
       },
     },
     "/tasks": { get: { summary: "Known tasks", responses: { 200: { description: "Tasks with queue and retry policy" } } } },

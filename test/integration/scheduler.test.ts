@@ -193,6 +193,11 @@ describe("scheduler: schedules fire on time, follow edits without a restart, and
     });
   });
 
+  it("documents the schedules API in the OpenAPI document", async () => {
+    const { body } = await stack.http("GET", "/api/v1/openapi.json");
+    expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(["/schedules", "/schedules/{id}", "/schedules/{id}/run", "/schedules/{id}/runs"]));
+  });
+
   it("lists the organization's schedules by name, a page at a time", async () => {
     const first = await stack.http("GET", "/api/v1/schedules?limit=2");
     expect(first.status).toBe(200);
