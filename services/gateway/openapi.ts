@@ -1,6 +1,6 @@
 import { MAX_BULK_JOBS } from "../../shared/jobs/enqueue-request";
 import { JOB_STATUSES } from "../../shared/db/jobs/job-record";
-import { MISSED_RUN_POLICIES } from "../../shared/schedules/schedule-timing";
+import { MISSED_RUN_POLICIES, SCHEDULE_KINDS } from "../../shared/schedules/schedule-timing";
 
 const json = (schema: object) => ({ "application/json": { schema } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -115,7 +115,7 @@ export const openApiDocument = {
           queue: nullable("string"),
           priority: { type: "integer" },
           options: { type: "object" },
-          kind: { type: "string", enum: ["cron", "interval", "once"] },
+          kind: { type: "string", enum: [...SCHEDULE_KINDS] },
           cron: nullable("string"),
           timezone: { type: "string" },
           intervalMs: nullable("integer"),

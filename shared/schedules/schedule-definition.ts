@@ -6,7 +6,7 @@ import type { ScheduleTiming } from "./schedule-timing";
 const dateOrNull = (value: string | undefined) => (value === undefined ? null : new Date(value));
 
 /** The timing a validated request describes (it has exactly one of cron, intervalMs, runAt). */
-export function timingOfRequest(request: ScheduleRequest): ScheduleTiming {
+function timingOfRequest(request: ScheduleRequest): ScheduleTiming {
   const common = {
     startAt: dateOrNull(request.startAt),
     expiresAt: dateOrNull(request.expiresAt),
