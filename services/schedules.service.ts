@@ -1,6 +1,6 @@
 import { Context, Service, ServiceBroker } from "moleculer";
 import { z } from "zod";
-import { ApiError, conflict, notFound, unauthorized } from "../shared/api-errors";
+import { conflict, notFound, unauthorized } from "../shared/api-errors";
 import type { PublicJob } from "../shared/db/jobs/job-record";
 import { attachJobs } from "../shared/db/schedules/attach-jobs";
 import { deleteSchedule } from "../shared/db/schedules/delete-schedule";
@@ -22,7 +22,7 @@ import {
   schedulePatchSchema,
   scheduleRequestSchema,
 } from "../shared/schedules/schedule-request";
-import { scheduledJobRequest } from "../shared/schedules/scheduled-job";
+import { isRefusal, scheduledJobRequest } from "../shared/schedules/scheduled-job";
 import type { CallerMeta } from "./jobs.service";
 import { taskCatalog } from "./task-catalog";
 
@@ -167,7 +167,7 @@ export default class SchedulesService extends Service {
       ctx.meta.$responseHeaders = { Location: `${API_PREFIX}/jobs/${job.id}` };
       return { run: toPublicRun({ ...run, job_id: job.id, job_status: job.status }), job };
     } catch (error) {
-      if (error instanceof ApiError || (error as { code?: unknown }).code === 422) {
+      if (isRefusal(error)) {
         const { name, message } = error as Error;
         await attachJobs(this.runtime.db, [{ runId: String(run.id), jobId: null, error: { type: name, message } }]);
       }

@@ -9,6 +9,7 @@ import { ScheduleRow, ScheduleRunRow, timingOf } from "../db/schedules/schedule-
 import { timeUntilDue } from "../db/schedules/time-until-due";
 import { unenqueuedRuns } from "../db/schedules/unenqueued-runs";
 import { FirePlan, planFires } from "./plan-fires";
+import { isRefusal } from "./scheduled-job";
 
 /** One recorded run to turn into a job. */
 export interface RunToEnqueue {
@@ -37,8 +38,6 @@ const RETRY_BATCH = 500;
 const RUN_RETENTION_MS = 7 * 24 * 3_600_000;
 const PRUNE_EVERY_MS = 60_000;
 const PRUNE_BATCH = 5_000;
-
-const isRefusal = (error: unknown) => (error as { code?: unknown }).code === 422;
 
 /**
  * The leader's loop: fire what is due, then sleep until the next fire time (at most a second), or

@@ -7,6 +7,13 @@ import type { EnqueueRequest } from "../jobs/enqueue-request";
  */
 export const scheduledJobKey = (scheduleId: string, fireTime: Date) => `schedule:${scheduleId}:${fireTime.toISOString()}`;
 
+/**
+ * Whether `jobs.enqueue` refused the job for good (422: the task is gone or the payload no longer
+ * fits its schema), as opposed to failing for now. Checked by status because an error from another
+ * node arrives as a plain Error carrying the code.
+ */
+export const isRefusal = (error: unknown) => (error as { code?: unknown }).code === 422;
+
 /** The `jobs.enqueue` params for one run of a schedule. */
 export function scheduledJobRequest(schedule: ScheduleRow, fireTime: Date): EnqueueRequest {
   return {
