@@ -137,7 +137,8 @@ export default class SchedulesService extends Service {
       if (!current) throw notFound("Schedule");
       const before = scheduleRequestSchema.safeParse(requestOf(current));
       const request = parseParams(scheduleRequestSchema, applyPatch(requestOf(current), patch));
-      checkScheduledTask(request, taskCatalog);
+      // Only an edit of the task or payload checks them: a schedule whose task has left the catalog can still be paused.
+      if (patch.task !== undefined || patch.payload !== undefined) checkScheduledTask(request, taskCatalog);
       const unchanged = before.success && current.enabled && timingKey(before.data) === timingKey(request);
       const progress = { lastRunAt: current.last_run_at, totalRunCount: current.total_run_count };
       const fields = scheduleFields(request, new Date(), progress, unchanged ? current.next_run_at : undefined);

@@ -10,6 +10,7 @@ interface RunRow {
   trigger: string;
   coalesced_runs: number;
   job_id: string | null;
+  error: { type: string; message: string } | null;
 }
 
 describe("scheduler: schedules fire on time, follow edits without a restart, and refuse bad input", () => {
@@ -141,6 +142,20 @@ describe("scheduler: schedules fire on time, follow edits without a restart, and
     );
     expect(body).toMatchObject({ totalRunCount: 1, nextRunAt: null });
     expect(await runsOf(schedule.id)).toHaveLength(1);
+  });
+
+  it("records a run whose job the jobs service refuses, and does not retry it", async () => {
+    // A task that left the catalog after the schedule was made: only SQL can still create such a row.
+    const [{ id }] = await stack.db("schedules").insert(
+      { organization_id: stack.organizationId, name: "orphan", task: "gone.task", kind: "interval", interval_ms: 1_000, next_run_at: stack.db.raw("clock_timestamp()") },
+      ["id"],
+    );
+    const [run] = await waitFor(() => runsOf(id), (runs) => runs.length > 0 && runs[0].error !== null);
+    expect((await stack.http("POST", `/api/v1/schedules/${id}/pause`)).status).toBe(200);
+    expect(run.job_id).toBeNull();
+    expect(run.error).toMatchObject({ message: expect.stringMatching(/Unknown task "gone.task"/) });
+    expect(await stack.db("jobs").where("schedule_id", id)).toEqual([]);
+    await stack.db("schedules").where("id", id).delete();
   });
 
   describe("bad input", () => {
