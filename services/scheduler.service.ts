@@ -2,6 +2,7 @@ import { Service, ServiceBroker } from "moleculer";
 import type { PublicJob } from "../shared/db/jobs/job-record";
 import type { EnqueueRequest } from "../shared/jobs/enqueue-request";
 import { Leadership } from "../shared/leadership";
+import { METRIC, registerMetrics } from "../shared/metrics";
 import { Runtime, runtimeFor } from "../shared/runtime";
 import { ScheduleChangeListener } from "../shared/schedules/schedule-change-listener";
 import { scheduledJobRequest } from "../shared/schedules/scheduled-job";
@@ -35,6 +36,7 @@ export default class SchedulerService extends Service {
 
   private async startService(): Promise<void> {
     this.runtime = await runtimeFor(this.broker);
+    registerMetrics(this.broker);
     this.leadership = new Leadership({
       databaseUrl: this.runtime.config.DATABASE_URL,
       lockKey: LEADER_LOCK_KEY,
@@ -71,6 +73,7 @@ export default class SchedulerService extends Service {
   private async enqueue({ schedule, fireTime }: RunToEnqueue): Promise<string> {
     const meta: CallerMeta = { organizationId: schedule.organization_id, scheduleId: schedule.id };
     const { job } = await this.broker.call<{ job: PublicJob }, EnqueueRequest>("jobs.enqueue", scheduledJobRequest(schedule, fireTime), { meta });
+    this.broker.metrics.observe(METRIC.schedulerLag, (Date.now() - fireTime.getTime()) / 1000);
     return job.id;
   }
 }

@@ -17,6 +17,7 @@ export const METRIC = {
   queueDead: "conveyor.queue.dead",
   queueConsumers: "conveyor.queue.consumers",
   sseClients: "conveyor.sse.clients",
+  schedulerLag: "conveyor.scheduler.lag.seconds",
 } as const;
 
 const JOB_LABELS = ["task", "queue"];
@@ -47,6 +48,13 @@ export function registerMetrics(broker: ServiceBroker): void {
   gauge(METRIC.queueDead, "Messages in the dead-letter queue");
   gauge(METRIC.queueConsumers, "Consumers on the work queue");
   broker.metrics.register({ name: METRIC.sseClients, type: "gauge", description: "Connected SSE clients" });
+  broker.metrics.register({
+    name: METRIC.schedulerLag,
+    type: "histogram",
+    description: "From a schedule's fire time to its job being enqueued",
+    unit: "seconds",
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 60],
+  });
 }
 
 export function countJobs(broker: ServiceBroker, name: string, task: string, queue: string, count = 1): void {

@@ -57,6 +57,11 @@ describe("scheduler: schedules fire on time, follow edits without a restart, and
     expect(new Date(current.lastRunAt).getTime()).toBeGreaterThanOrEqual(runs[3].fire_time.getTime());
     expect(new Date(current.nextRunAt).getTime()).toBeGreaterThan(new Date(current.lastRunAt).getTime());
 
+    // Each fired run is timed from its fire time to its enqueue, for Prometheus.
+    const metrics = await (await fetch(`${stack.baseUrl}/metrics`)).text();
+    const lagCount = metrics.match(/^conveyor_scheduler_lag_seconds_bucket\{[^}]*le="\+Inf"\} (\d+)/m)?.[1];
+    expect(Number(lagCount)).toBeGreaterThanOrEqual(4);
+
     const { body: recent } = await stack.http("GET", `/api/v1/schedules/${schedule.id}/runs?limit=2`);
     expect(recent.items).toHaveLength(2);
     expect(recent.nextCursor).toEqual(expect.any(String));
