@@ -1,5 +1,5 @@
 import type { Knex } from "knex";
-import type { ScheduleFields, ScheduleRow } from "./schedule-record";
+import { scheduleFieldBindings, ScheduleFields, ScheduleRow } from "./schedule-record";
 import { withChangeNotify } from "./schedule-changes";
 
 const INSERT_SCHEDULE = withChangeNotify(`
@@ -12,23 +12,7 @@ const INSERT_SCHEDULE = withChangeNotify(`
 export async function insertSchedule(db: Knex, organizationId: string, fields: ScheduleFields): Promise<ScheduleRow> {
   const { rows } = await db.raw<{ rows: ScheduleRow[] }>(INSERT_SCHEDULE, [
     organizationId,
-    fields.name,
-    fields.task,
-    JSON.stringify(fields.payload ?? null),
-    fields.queue,
-    fields.priority,
-    JSON.stringify(fields.options),
-    fields.kind,
-    fields.cron,
-    fields.timezone,
-    fields.intervalMs,
-    fields.runAt,
-    fields.enabled,
-    fields.startAt,
-    fields.expiresAt,
-    fields.maxRuns,
-    fields.missedRunPolicy,
-    fields.nextRunAt,
+    ...scheduleFieldBindings(fields),
   ]);
   return rows[0];
 }

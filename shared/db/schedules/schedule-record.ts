@@ -1,4 +1,5 @@
 /** A schedule's row in Postgres, the view of it that clients see, and its timing for the scheduler. */
+import type { Knex } from "knex";
 import type { MissedRunPolicy, ScheduleKind, ScheduleTiming } from "../../schedules/schedule-timing";
 import type { JobStatus } from "../jobs/job-record";
 
@@ -177,4 +178,31 @@ export function toPublicRun(row: ScheduleRunRow & { job_status?: JobStatus | nul
     error: row.error,
     createdAt: row.created_at.toISOString(),
   };
+}
+
+/**
+ * A schedule's fields as SQL bindings, in the column order the insert and the update statements both
+ * use: name, task, payload, queue, priority, options, kind, cron, timezone, interval_ms, run_at,
+ * enabled, start_at, expires_at, max_runs, missed_run_policy, next_run_at.
+ */
+export function scheduleFieldBindings(fields: ScheduleFields): Knex.Value[] {
+  return [
+    fields.name,
+    fields.task,
+    JSON.stringify(fields.payload ?? null),
+    fields.queue,
+    fields.priority,
+    JSON.stringify(fields.options),
+    fields.kind,
+    fields.cron,
+    fields.timezone,
+    fields.intervalMs,
+    fields.runAt,
+    fields.enabled,
+    fields.startAt,
+    fields.expiresAt,
+    fields.maxRuns,
+    fields.missedRunPolicy,
+    fields.nextRunAt,
+  ];
 }

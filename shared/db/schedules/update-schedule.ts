@@ -1,5 +1,5 @@
 import type { Knex } from "knex";
-import type { ScheduleFields, ScheduleRow } from "./schedule-record";
+import { scheduleFieldBindings, ScheduleFields, ScheduleRow } from "./schedule-record";
 import { withChangeNotify } from "./schedule-changes";
 
 const UPDATE_SCHEDULE = withChangeNotify(`
@@ -21,23 +21,7 @@ export async function updateSchedule(
   fields: ScheduleFields,
 ): Promise<ScheduleRow | undefined> {
   const { rows } = await db.raw<{ rows: ScheduleRow[] }>(UPDATE_SCHEDULE, [
-    fields.name,
-    fields.task,
-    JSON.stringify(fields.payload ?? null),
-    fields.queue,
-    fields.priority,
-    JSON.stringify(fields.options),
-    fields.kind,
-    fields.cron,
-    fields.timezone,
-    fields.intervalMs,
-    fields.runAt,
-    fields.enabled,
-    fields.startAt,
-    fields.expiresAt,
-    fields.maxRuns,
-    fields.missedRunPolicy,
-    fields.nextRunAt,
+    ...scheduleFieldBindings(fields),
     id,
     organizationId,
   ]);
