@@ -12,7 +12,7 @@ import type { JobUpdate } from "../shared/db/jobs/job-updates";
 import { JOB_UPDATES_BROADCAST } from "../shared/events/job-event-names";
 import { METRIC, prometheusText, registerMetrics } from "../shared/metrics";
 import { parseParams } from "../shared/parse-params";
-import type { CallerMeta } from "./jobs.service";
+import type { CallerMeta } from "../shared/caller";
 import { sendJson, toErrorResponse } from "./gateway/error-response";
 import { openApiDocument } from "./gateway/openapi";
 import { SseClient, StreamFilter } from "./gateway/sse-client";

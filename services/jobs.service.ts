@@ -1,6 +1,6 @@
 import { Context, Service, ServiceBroker } from "moleculer";
 import { z } from "zod";
-import { ApiError, conflict, notFound, unauthorized } from "../shared/api-errors";
+import { ApiError, conflict, notFound } from "../shared/api-errors";
 import { cancelJob } from "../shared/db/jobs/cancel-job";
 import { findJob, JobCursor, listJobEvents, listJobs } from "../shared/db/jobs/find-jobs";
 import { updatesAfter } from "../shared/db/jobs/job-updates";
@@ -11,6 +11,7 @@ import { replayJob } from "../shared/db/jobs/replay-job";
 import { bulkEnqueueRequestSchema } from "../shared/jobs/enqueue-request";
 import { DeadLetterKeeper } from "../shared/jobs/dead-letter-keeper";
 import { JobEnqueuer } from "../shared/jobs/job-enqueuer";
+import { CallerMeta, organizationOf } from "../shared/caller";
 import { parseParams } from "../shared/parse-params";
 import { JobPublisher } from "../shared/queue/job-publisher";
 import { QueueInspector } from "../shared/queue/queue-inspector";
@@ -18,13 +19,6 @@ import { countJobs, METRIC, registerMetrics } from "../shared/metrics";
 import { Runtime, runtimeFor } from "../shared/runtime";
 import { JOB_CANCELLED_EVENT, WORKER_METADATA_KEY, WorkerMetadata } from "../shared/tasks/tasks-middleware";
 import { taskCatalog } from "./task-catalog";
-
-export interface CallerMeta {
-  /** Set by the gateway from the API key; internal callers set it themselves. */
-  organizationId?: string;
-  /** Set by the scheduler on the jobs it fires; the gateway never copies it from a request. */
-  scheduleId?: string;
-}
 
 type JobsContext<P = Record<string, unknown>> = Context<P, CallerMeta>;
 
@@ -52,12 +46,6 @@ const updatesAfterParams = z.object({
 
 const SWEEP_BATCH = 1_000;
 const QUEUE_GAUGES_INTERVAL_MS = 10_000;
-
-function organizationOf(ctx: JobsContext<unknown>): string {
-  const organizationId = ctx.meta.organizationId;
-  if (!organizationId) throw unauthorized("No organization on the call (meta.organizationId)");
-  return organizationId;
-}
 
 const encodeCursor = (row: JobRow) =>
   Buffer.from(JSON.stringify({ createdAt: row.created_at.toISOString(), id: row.id })).toString("base64url");

@@ -7,7 +7,7 @@ import { Runtime, runtimeFor } from "../shared/runtime";
 import { ScheduleChangeListener } from "../shared/schedules/schedule-change-listener";
 import { scheduledJobRequest } from "../shared/schedules/scheduled-job";
 import { RunToEnqueue, ScheduleRunner } from "../shared/schedules/schedule-runner";
-import type { CallerMeta } from "./jobs.service";
+import type { CallerMeta } from "../shared/caller";
 
 const LEADER_LOCK_KEY = 0x0c0_5c4e;
 

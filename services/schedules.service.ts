@@ -1,6 +1,6 @@
 import { Context, Service, ServiceBroker } from "moleculer";
 import { z } from "zod";
-import { conflict, notFound, unauthorized } from "../shared/api-errors";
+import { conflict, notFound } from "../shared/api-errors";
 import type { PublicJob } from "../shared/db/jobs/job-record";
 import { attachJobs } from "../shared/db/schedules/attach-jobs";
 import { deleteSchedule } from "../shared/db/schedules/delete-schedule";
@@ -23,7 +23,7 @@ import {
   scheduleRequestSchema,
 } from "../shared/schedules/schedule-request";
 import { isRefusal, scheduledJobRequest } from "../shared/schedules/scheduled-job";
-import type { CallerMeta } from "./jobs.service";
+import { CallerMeta, organizationOf } from "../shared/caller";
 import { taskCatalog } from "./task-catalog";
 
 /** moleculer-web reads these from the meta to shape the HTTP answer. */
@@ -60,12 +60,6 @@ const TIMING_FIELDS = ["cron", "timezone", "intervalMs", "runAt", "startAt", "ex
 const timingKey = (request: ScheduleRequest) => JSON.stringify(TIMING_FIELDS.map((field) => request[field] ?? null));
 
 const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === "23505";
-
-function organizationOf(ctx: SchedulesContext): string {
-  const organizationId = ctx.meta.organizationId;
-  if (!organizationId) throw unauthorized("No organization on the call (meta.organizationId)");
-  return organizationId;
-}
 
 const encodeCursor = (name: string) => Buffer.from(name, "utf8").toString("base64url");
 

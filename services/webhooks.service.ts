@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { Context, Service, ServiceBroker } from "moleculer";
 import { z } from "zod";
-import { notFound, unauthorized } from "../shared/api-errors";
-import { TERMINAL_STATUSES, JobStatus } from "../shared/db/jobs/job-record";
+import { notFound } from "../shared/api-errors";
+import { JOB_STATUSES, TERMINAL_STATUSES, JobStatus } from "../shared/db/jobs/job-record";
 import type { JobUpdate } from "../shared/db/jobs/job-updates";
 import {
   findDelivery,
@@ -22,24 +22,20 @@ import {
   WebhookSubscriptionRow,
 } from "../shared/db/webhooks/subscriptions";
 import { JOB_UPDATED } from "../shared/events/job-event-names";
+import { httpUrlSchema } from "../shared/http-url";
 import { parseParams } from "../shared/parse-params";
 import { Runtime, runtimeFor } from "../shared/runtime";
 import { SerialBatcher } from "../shared/tasks/serial-batcher";
-import type { CallerMeta } from "./jobs.service";
+import { CallerMeta, organizationOf } from "../shared/caller";
 import { deliverWebhook, webhookTasks } from "./webhooks.tasks";
 
 type WebhooksContext = Context<Record<string, unknown>, CallerMeta>;
 
-const EVENT_TYPES = ["scheduled", "queued", "running", "progress", "retrying", "succeeded", "failed", "cancelled"] as const;
-
-const httpUrl = z
-  .string()
-  .max(2_000)
-  .url()
-  .refine((url) => /^https?:\/\//i.test(url), "must be an http(s) URL");
+/** What a job_events row can be: a transition to a status, or progress. */
+const EVENT_TYPES = [...JOB_STATUSES, "progress"] as const;
 
 const subscriptionFields = z.object({
-  url: httpUrl,
+  url: httpUrlSchema,
   eventTypes: z.array(z.enum(EVENT_TYPES)).min(1).default(["succeeded", "failed"]),
   task: z.string().max(200).nullable().default(null),
   active: z.boolean().default(true),
@@ -53,11 +49,6 @@ const deliveryListParams = z.object({
   status: z.enum(["pending", "succeeded", "failed"]).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
-
-function organizationOf(ctx: WebhooksContext): string {
-  if (!ctx.meta.organizationId) throw unauthorized("No organization on the call (meta.organizationId)");
-  return ctx.meta.organizationId;
-}
 
 const publicSubscription = (row: WebhookSubscriptionRow) => ({
   id: row.id,

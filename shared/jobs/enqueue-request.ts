@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { httpUrlSchema } from "../http-url";
 
 /** One job as a client asks for it (REST body, or `jobs.enqueue` params). */
 export const enqueueRequestSchema = z
@@ -14,12 +15,7 @@ export const enqueueRequestSchema = z
     softTimeLimitMs: z.number().int().positive().optional(),
     timeLimitMs: z.number().int().positive().optional(),
     /** POSTed (signed) when the job finishes. */
-    callbackUrl: z
-      .string()
-      .max(2_000)
-      .url()
-      .refine((url) => /^https?:\/\//i.test(url), "must be an http(s) URL")
-      .optional(),
+    callbackUrl: httpUrlSchema.optional(),
   })
   .strict()
   .refine((request) => !(request.delayMs !== undefined && request.runAt !== undefined), {
