@@ -27,6 +27,8 @@ COPY config ./config
 COPY shared ./shared
 COPY services ./services
 COPY scripts ./scripts
+# The uploads volume takes this directory's owner when Docker first creates it.
+RUN mkdir -p /data/uploads && chown node:node /data/uploads
 USER node
 EXPOSE 3000
 CMD ["npm", "start"]

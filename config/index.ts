@@ -49,6 +49,10 @@ export const configSchema = z.object({
   METRICS_PORT: integer(0),
   SSE_HEARTBEAT_MS: positive(15_000),
   SSE_MAX_PENDING_JOBS: positive(10_000),
+  /** Where uploaded files wait for their job; gateway and workers must see the same directory. */
+  UPLOAD_DIR: z.string().min(1).default("uploads"),
+  /** An upload larger than this is cut off while streaming and refused with 413. */
+  UPLOAD_MAX_BYTES: positive(50 * 1024 * 1024),
 });
 
 export type Config = z.infer<typeof configSchema>;
