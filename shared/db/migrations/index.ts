@@ -4,6 +4,7 @@ import * as eventsAndWebhooks from "./003_events_and_webhooks";
 import * as activeJobIndex from "./004_active_job_index";
 import * as noForeignKeysToJobs from "./005_no_foreign_keys_to_jobs";
 import * as schedules from "./002_schedules";
+import * as issues from "./007_issues";
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list works under tsx,
@@ -15,6 +16,7 @@ const migrations: Record<string, Knex.Migration> = {
   "004_active_job_index": activeJobIndex,
   "005_no_foreign_keys_to_jobs": noForeignKeysToJobs,
   "002_schedules": schedules,
+  "007_issues": issues,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
