@@ -53,15 +53,32 @@ export const configSchema = z.object({
   UPLOAD_DIR: z.string().min(1).default("uploads"),
   /** An upload larger than this is cut off while streaming and refused with 413. */
   UPLOAD_MAX_BYTES: positive(50 * 1024 * 1024),
+  /** Which enricher fills issues' aiSummary and tags: the built-in offline one, or an OpenAI-compatible API. */
+  ENRICHER: z.enum(["offline", "openai"]).default("offline"),
+  /** Base URL of the OpenAI-compatible API (the enricher POSTs to `<url>/chat/completions`). */
+  ENRICHER_URL: z.string().url().optional(),
+  ENRICHER_MODEL: z.string().min(1).optional(),
+  /** Sent as a bearer token; local servers (Ollama, vLLM) often need none. */
+  ENRICHER_API_KEY: z.string().min(1).optional(),
+  /** An answer slower than this counts as a transient failure and the job is retried. */
+  ENRICHER_TIMEOUT_MS: positive(30_000),
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** Rules between keys, which the object schema (whose keys the README table mirrors) cannot state. */
+const checkedConfigSchema = configSchema.superRefine((value, ctx) => {
+  if (value.ENRICHER !== "openai") return;
+  for (const key of ["ENRICHER_URL", "ENRICHER_MODEL"] as const) {
+    if (!value[key]) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: "is required when ENRICHER=openai" });
+  }
+});
 
 export class ConfigError extends Error {}
 
 /** Parses an environment; the error names every bad variable and why, so a typo fails loudly at start. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = configSchema.safeParse(env);
+  const parsed = checkedConfigSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
