@@ -2,7 +2,7 @@ import { Context, Service, ServiceBroker } from "moleculer";
 import { z } from "zod";
 import { ApiError, conflict, notFound } from "../shared/api-errors";
 import { cancelJob } from "../shared/db/jobs/cancel-job";
-import { findJob, JobCursor, listJobEvents, listJobs } from "../shared/db/jobs/find-jobs";
+import { findJob, listJobEvents, listJobs } from "../shared/db/jobs/find-jobs";
 import { updatesAfter } from "../shared/db/jobs/job-updates";
 import { activeCounts } from "../shared/db/jobs/active-counts";
 import { JOB_STATUSES, JobRow, PublicJob, toPublicJob } from "../shared/db/jobs/job-record";
@@ -12,6 +12,7 @@ import { bulkEnqueueRequestSchema } from "../shared/jobs/enqueue-request";
 import { DeadLetterKeeper } from "../shared/jobs/dead-letter-keeper";
 import { JobEnqueuer } from "../shared/jobs/job-enqueuer";
 import { CallerMeta, organizationOf } from "../shared/caller";
+import { decodeCursor, encodeCursor } from "../shared/created-at-cursor";
 import { parseParams } from "../shared/parse-params";
 import { JobPublisher } from "../shared/queue/job-publisher";
 import { QueueInspector } from "../shared/queue/queue-inspector";
@@ -46,20 +47,6 @@ const updatesAfterParams = z.object({
 
 const SWEEP_BATCH = 1_000;
 const QUEUE_GAUGES_INTERVAL_MS = 10_000;
-
-const encodeCursor = (row: JobRow) =>
-  Buffer.from(JSON.stringify({ createdAt: row.created_at.toISOString(), id: row.id })).toString("base64url");
-
-function decodeCursor(cursor: string): JobCursor {
-  try {
-    const { createdAt, id } = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as Record<string, string>;
-    const date = new Date(createdAt);
-    if (Number.isNaN(date.getTime()) || typeof id !== "string") throw new Error("bad cursor");
-    return { createdAt: date, id };
-  } catch {
-    throw new ApiError(422, "INVALID_CURSOR", "cursor is not one this API returned");
-  }
-}
 
 type ListParams = z.infer<typeof listParams>;
 
