@@ -1,9 +1,10 @@
 import { taskRegistry } from "../shared/tasks/define-task";
 import { demoTasks } from "./demo.tasks";
+import { enrichmentTasks } from "./enrichment.tasks";
 import { webhookTasks } from "./webhooks.tasks";
 
 /**
  * Every task Conveyor knows, so the jobs service can validate payloads and route jobs to queues
  * without running the tasks itself (like Celery's app importing task modules). Add new task lists here.
  */
-export const taskCatalog = taskRegistry([...demoTasks, ...webhookTasks]);
+export const taskCatalog = taskRegistry([...demoTasks, ...webhookTasks, ...enrichmentTasks]);

@@ -3,6 +3,7 @@ import type { Server } from "node:http";
 import { ServiceBroker, ServiceSchema } from "moleculer";
 import AuthService from "../../services/auth.service";
 import DemoService from "../../services/demo.service";
+import EnrichmentService from "../../services/enrichment.service";
 import GatewayService from "../../services/gateway.service";
 import JobsService from "../../services/jobs.service";
 import NotifierService from "../../services/notifier.service";
@@ -48,6 +49,7 @@ const SERVICES = {
   webhooks: WebhooksService,
   scheduler: SchedulerService,
   schedules: SchedulesService,
+  enrichment: EnrichmentService,
 } as const;
 
 /** An in-process Conveyor node on the real Postgres and RabbitMQ, plus an organization and API key. */

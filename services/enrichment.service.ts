@@ -1,0 +1,157 @@
+import { Context, Service, ServiceBroker } from "moleculer";
+import { z } from "zod";
+import { notFound } from "../shared/api-errors";
+import { CallerMeta, organizationOf } from "../shared/caller";
+import { decodeCursor, encodeCursor } from "../shared/created-at-cursor";
+import { findIssue } from "../shared/db/issues/find-issue";
+import { insertIssue } from "../shared/db/issues/insert-issue";
+import { IssueRow, PublicIssue, toPublicIssue } from "../shared/db/issues/issue-record";
+import { listIssues } from "../shared/db/issues/list-issues";
+import { setEnrichmentJob } from "../shared/db/issues/set-enrichment-job";
+import { updateIssue } from "../shared/db/issues/update-issue";
+import { parseParams } from "../shared/parse-params";
+import { Runtime, runtimeFor } from "../shared/runtime";
+import { enqueue } from "../shared/tasks/enqueue";
+import { enrichIssue, enrichmentTasks, notifyIssueCreated } from "./enrichment.tasks";
+
+/** moleculer-web reads these from the meta to shape the HTTP answer. */
+interface IssuesMeta extends CallerMeta {
+  $statusCode?: number;
+  /** Sent as the Location header with a 201. */
+  $location?: string;
+  $responseHeaders?: Record<string, string>;
+}
+
+type IssuesContext = Context<Record<string, unknown>, IssuesMeta>;
+
+const API_PREFIX = "/api/v1";
+/** Enough for any real issue; the gateway's BODY_LIMIT bounds the request as a whole. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+const title = z.string().trim().min(1, "must not be empty").max(300);
+const body = z
+  .string()
+  .refine((text) => Buffer.byteLength(text, "utf8") <= MAX_BODY_BYTES, `must be at most ${MAX_BODY_BYTES} bytes (64 KB)`);
+const labels = z.array(z.string().trim().min(1).max(50)).max(20);
+const oneOrMany = z
+  .union([z.string().min(1).max(100), z.array(z.string().min(1).max(100)).max(20)])
+  .transform((value) => (Array.isArray(value) ? value : [value]));
+
+const idParams = z.object({ id: z.string().uuid("must be an issue id (uuid)") });
+const createParams = z
+  .object({ title, body: body.default(""), labels: labels.default([]), author: z.string().trim().min(1).max(200).nullable().default(null) })
+  .strict();
+const updateParams = idParams
+  .extend({ title: title.optional(), body: body.optional(), labels: labels.optional() })
+  .strict()
+  .refine(({ title, body, labels }) => title !== undefined || body !== undefined || labels !== undefined, {
+    message: "give at least one of title, body, labels",
+  });
+const listParams = z
+  .object({
+    tag: oneOrMany.optional(),
+    label: oneOrMany.optional(),
+    enriched: z.enum(["true", "false"]).transform((value) => value === "true").or(z.boolean()).optional(),
+    q: z.string().min(1).max(300).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    cursor: z.string().max(200).optional(),
+  })
+  .strict();
+
+/** The issue as clients see it, with where to follow its enrichment job. */
+const publicView = (row: IssueRow) => {
+  const issue = toPublicIssue(row);
+  const { jobId } = issue.enrichment;
+  return { ...issue, enrichment: { ...issue.enrichment, statusUrl: jobId ? `${API_PREFIX}/jobs/${jobId}` : null } };
+};
+
+/**
+ * Issues with AI enrichment: create, read, list, edit, re-enrich. Every new text version gets an
+ * `ai.enrich_issue` job that fills aiSummary and tags; creation also enqueues `ai.notify_issue_created`,
+ * which emits `issue.created`. The same service runs both tasks (start it with WORKER_QUEUES=ai for a
+ * worker-only process, or leave `ai` out on API nodes).
+ */
+export default class EnrichmentService extends Service {
+  private runtime!: Runtime;
+
+  constructor(broker: ServiceBroker) {
+    super(broker);
+    this.parseServiceSchema({
+      name: "enrichment",
+      tasks: enrichmentTasks,
+      actions: {
+        create: (ctx: IssuesContext) => this.create(ctx),
+        get: async (ctx: IssuesContext) => publicView(await this.requireIssue(ctx)),
+        list: (ctx: IssuesContext) => this.list(ctx),
+        update: (ctx: IssuesContext) => this.update(ctx),
+        enrich: (ctx: IssuesContext) => this.enrich(ctx),
+      },
+      started: async () => {
+        this.runtime = await runtimeFor(this.broker);
+      },
+    });
+  }
+
+  private async create(ctx: IssuesContext) {
+    const fields = parseParams(createParams, ctx.params);
+    const organizationId = organizationOf(ctx);
+    const issue = await insertIssue(this.runtime.db, organizationId, fields);
+    await this.enqueueEnrichment(ctx, issue, `${issue.id}:v${issue.version}`);
+    await enqueue(ctx, organizationId, notifyIssueCreated, { issueId: issue.id }, { idempotencyKey: `${issue.id}:created` });
+    ctx.meta.$statusCode = 201;
+    ctx.meta.$location = `${API_PREFIX}/issues/${issue.id}`;
+    return publicView(await this.reread(ctx, issue.id));
+  }
+
+  private async list(ctx: IssuesContext): Promise<{ items: PublicIssue[]; nextCursor: string | null }> {
+    const { limit, cursor, tag, label, ...filter } = parseParams(listParams, ctx.params);
+    const rows = await listIssues(
+      this.runtime.db,
+      organizationOf(ctx),
+      { ...filter, tags: tag, labels: label },
+      limit + 1,
+      cursor === undefined ? undefined : decodeCursor(cursor),
+    );
+    const page = rows.slice(0, limit);
+    return { items: page.map(publicView), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]) : null };
+  }
+
+  /** An edit of the title or body makes a new version and enriches it; the results replace the old ones. */
+  private async update(ctx: IssuesContext) {
+    const { id, ...edit } = parseParams(updateParams, ctx.params);
+    const updated = await updateIssue(this.runtime.db, organizationOf(ctx), id, edit);
+    if (!updated) throw notFound("Issue");
+    if (!updated.textChanged) return publicView(updated.issue);
+    await this.enqueueEnrichment(ctx, updated.issue, `${id}:v${updated.issue.version}`);
+    return publicView(await this.reread(ctx, id));
+  }
+
+  /** Runs enrichment of the current version again (another enricher, or after a failure): 202. */
+  private async enrich(ctx: IssuesContext) {
+    const issue = await this.requireIssue(ctx);
+    // No idempotency key: a re-run is asked for on purpose, even if a job for this version exists.
+    await this.enqueueEnrichment(ctx, issue);
+    ctx.meta.$statusCode = 202;
+    const view = publicView(await this.reread(ctx, issue.id));
+    // moleculer-web sends $location only with 201 and 3xx; a 202 points at its job like POST /jobs does.
+    if (view.enrichment.statusUrl) ctx.meta.$responseHeaders = { Location: view.enrichment.statusUrl };
+    return view;
+  }
+
+  private async enqueueEnrichment(ctx: IssuesContext, issue: IssueRow, idempotencyKey?: string): Promise<void> {
+    const organizationId = organizationOf(ctx);
+    const { job } = await enqueue(ctx, organizationId, enrichIssue, { issueId: issue.id, version: issue.version }, { idempotencyKey });
+    await setEnrichmentJob(this.runtime.db, organizationId, issue.id, issue.version, job.id);
+  }
+
+  private async requireIssue(ctx: IssuesContext): Promise<IssueRow> {
+    const { id } = parseParams(idParams, ctx.params);
+    return this.reread(ctx, id);
+  }
+
+  private async reread(ctx: IssuesContext, id: string): Promise<IssueRow> {
+    const row = await findIssue(this.runtime.db, organizationOf(ctx), id);
+    if (!row) throw notFound("Issue");
+    return row;
+  }
+}

@@ -1,0 +1,60 @@
+import { z } from "zod";
+import { findIssue } from "../shared/db/issues/find-issue";
+import { toPublicIssue } from "../shared/db/issues/issue-record";
+import { recordEnrichment } from "../shared/db/issues/record-enrichment";
+import { enricherFromConfig } from "../shared/enrichment/enricher-from-config";
+import { ISSUE_CREATED, IssueCreated } from "../shared/enrichment/issue-created";
+import { PermanentError, TransientError } from "../shared/errors";
+import { runtimeFor } from "../shared/runtime";
+import { defineTask } from "../shared/tasks/define-task";
+
+/**
+ * Fills one version of an issue's aiSummary and tags with the configured enricher. Transient failures
+ * (network, timeouts, 429, 5xx) are retried three times with exponential backoff; a missing issue or an
+ * enricher's permanent error fails at once. A job for a version the issue has moved past does nothing:
+ * the edit enqueued its own job, and only the current version's results are ever written.
+ */
+export const enrichIssue = defineTask({
+  name: "ai.enrich_issue",
+  payload: z.object({ issueId: z.string().uuid(), version: z.number().int().positive() }),
+  maxAttempts: 4,
+  backoff: { type: "exponential", baseMs: 1_000, maxMs: 30_000, jitter: true },
+  retryOn: [TransientError],
+  // A safety net above ENRICHER_TIMEOUT_MS: an attempt that hangs anyway is retried.
+  timeLimitMs: 120_000,
+  async run(ctx, { issueId, version }) {
+    const { db, config } = await runtimeFor(ctx.broker);
+    const issue = await findIssue(db, ctx.organizationId, issueId);
+    if (!issue) throw new PermanentError(`Issue ${issueId} does not exist`);
+    if (issue.version > version) return { issueId, version, status: "superseded", currentVersion: issue.version };
+    if (issue.version < version) throw new PermanentError(`Issue ${issueId} has no version ${version} yet (it is at ${issue.version})`);
+
+    const enricher = enricherFromConfig(config);
+    await ctx.progress(10, "enriching", enricher.name);
+    const { summary, tags } = await enricher.enrich({ title: issue.title, body: issue.body }, ctx.signal);
+    const written = await recordEnrichment(db, ctx.organizationId, issueId, version, { summary, tags, enricher: enricher.name });
+    // An edit that landed while the enricher worked has its own job; these results are for the old text.
+    if (!written) return { issueId, version, status: "superseded" };
+    return { issueId, version, status: "enriched", enricher: enricher.name, summary, tags };
+  },
+});
+
+/**
+ * Tells subscribers about a new issue with the Moleculer event `issue.created`. It is a job so that
+ * the notification waits in RabbitMQ while no worker runs, instead of being lost.
+ */
+export const notifyIssueCreated = defineTask({
+  name: "ai.notify_issue_created",
+  payload: z.object({ issueId: z.string().uuid() }),
+  maxAttempts: 5,
+  async run(ctx, { issueId }) {
+    const { db } = await runtimeFor(ctx.broker);
+    const issue = await findIssue(db, ctx.organizationId, issueId);
+    if (!issue) throw new PermanentError(`Issue ${issueId} does not exist`);
+    const event: IssueCreated = { organizationId: ctx.organizationId, issue: toPublicIssue(issue) };
+    await ctx.broker.emit(ISSUE_CREATED, event);
+    return { event: ISSUE_CREATED, issueId };
+  },
+});
+
+export const enrichmentTasks = [enrichIssue, notifyIssueCreated];
