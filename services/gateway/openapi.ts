@@ -147,6 +147,55 @@ export const openApiDocument = {
           createdAt: dateTime,
         },
       },
+      // Mirrors services/enrichment.service.ts's request schemas.
+      IssueRequest: {
+        type: "object",
+        required: ["title"],
+        additionalProperties: false,
+        properties: {
+          title: { type: "string", minLength: 1, maxLength: 300, description: "Trimmed; must not be blank" },
+          body: { type: "string", default: "", description: "Markdown, at most 64 KB (UTF-8)" },
+          labels: { type: "array", maxItems: 20, items: { type: "string", minLength: 1, maxLength: 50 } },
+          author: nullable("string", { maxLength: 200 }),
+        },
+      },
+      IssuePatch: {
+        type: "object",
+        additionalProperties: false,
+        minProperties: 1,
+        description: "A new title or body makes a new version, enriched again; labels alone do not",
+        properties: {
+          title: { type: "string", minLength: 1, maxLength: 300 },
+          body: { type: "string", description: "At most 64 KB (UTF-8)" },
+          labels: { type: "array", maxItems: 20, items: { type: "string", minLength: 1, maxLength: 50 } },
+        },
+      },
+      Issue: {
+        type: "object",
+        properties: {
+          id: { type: "string", format: "uuid" },
+          title: { type: "string" },
+          body: { type: "string" },
+          labels: { type: "array", items: { type: "string" } },
+          author: nullable("string"),
+          version: { type: "integer", description: "Counts edits of title and body" },
+          aiSummary: nullable("string"),
+          tags: { type: "array", items: { type: "string" } },
+          enrichment: {
+            type: "object",
+            properties: {
+              status: nullable("string", { enum: [...JOB_STATUSES, null], description: "The latest enrichment job's status" }),
+              jobId: nullable("string", { format: "uuid" }),
+              statusUrl: nullable("string"),
+              enricher: nullable("string", { example: "offline" }),
+              enrichedVersion: nullable("integer", { description: "The version aiSummary and tags were computed for" }),
+              enrichedAt: nullable("string", { format: "date-time" }),
+            },
+          },
+          createdAt: dateTime,
+          updatedAt: dateTime,
+        },
+      },
       JobPage: {
         type: "object",
         properties: { items: { type: "array", items: ref("Job") }, nextCursor: { type: ["string", "null"] } },
@@ -316,6 +365,59 @@ export const openApiDocument = {
             content: json({ type: "object", properties: { items: { type: "array", items: ref("ScheduleRun") }, nextCursor: nullable("string") } }),
           },
           404: errorResponse("No such schedule"),
+          ...commonErrors,
+        },
+      },
+    },
+    "/issues": {
+      post: {
+        summary: "Create an issue; its enrichment job and issue.created notification are enqueued",
+        requestBody: { required: true, content: json(ref("IssueRequest")) },
+        responses: {
+          201: { description: "Created; Location points at the issue", content: json(ref("Issue")) },
+          413: errorResponse("Body too large (BODY_LIMIT)"),
+          ...commonErrors,
+        },
+      },
+      get: {
+        summary: "List issues, newest first",
+        parameters: [
+          { name: "tag", in: "query", schema: { type: "string" }, description: "Repeat for issues with every tag" },
+          { name: "label", in: "query", schema: { type: "string" }, description: "Repeat for issues with every label" },
+          { name: "enriched", in: "query", schema: { type: "boolean" }, description: "Whether the current version has its summary and tags" },
+          { name: "q", in: "query", schema: { type: "string", maxLength: 300 }, description: "Case-insensitive text in the title" },
+          { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 500, default: 50 } },
+          { name: "cursor", in: "query", schema: { type: "string" } },
+        ],
+        responses: {
+          200: {
+            description: "A page of issues",
+            content: json({ type: "object", properties: { items: { type: "array", items: ref("Issue") }, nextCursor: nullable("string") } }),
+          },
+          ...commonErrors,
+        },
+      },
+    },
+    "/issues/{id}": {
+      get: {
+        summary: "Get an issue with its AI summary, tags and enrichment status",
+        parameters: [idParameter],
+        responses: { 200: { description: "The issue", content: json(ref("Issue")) }, 404: errorResponse("No such issue"), ...commonErrors },
+      },
+      patch: {
+        summary: "Edit an issue; a new title or body is enriched again and its results replace the old ones",
+        parameters: [idParameter],
+        requestBody: { required: true, content: json(ref("IssuePatch")) },
+        responses: { 200: { description: "The edited issue", content: json(ref("Issue")) }, 404: errorResponse("No such issue"), ...commonErrors },
+      },
+    },
+    "/issues/{id}/enrich": {
+      post: {
+        summary: "Enrich the current version again",
+        parameters: [idParameter],
+        responses: {
+          202: { description: "Enqueued; Location points at the job", content: json(ref("Issue")) },
+          404: errorResponse("No such issue"),
           ...commonErrors,
         },
       },

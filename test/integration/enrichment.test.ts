@@ -173,6 +173,12 @@ describe("enrichment: issues with AI summary and tags", () => {
     expect(job.error).toMatchObject({ type: "PermanentError", message: expect.stringMatching(/does not exist/) });
   });
 
+  it("documents the issues API in the OpenAPI document", async () => {
+    const { body } = await stack.http("GET", "/api/v1/openapi.json");
+    expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(["/issues", "/issues/{id}", "/issues/{id}/enrich"]));
+    expect(body.components.schemas.Issue.properties.enrichment.properties).toHaveProperty("statusUrl");
+  });
+
   describe("bad input", () => {
     const expectError = (response: { status: number; body: any }, status: number, code: string, path?: string) => {
       expect(response.status).toBe(status);
