@@ -3,26 +3,13 @@ import type { Context, ServiceSchema } from "moleculer";
 import { insertIssue } from "../../shared/db/issues/insert-issue";
 import type { PublicIssue } from "../../shared/db/issues/issue-record";
 import { ISSUE_CREATED, IssueCreated } from "../../shared/enrichment/issue-created";
+import { cronSeconds, ISSUE_SAMPLES } from "../support/issue-samples";
 import { startStack, Stack } from "../support/stack";
 import { waitFor } from "../support/wait-for";
 
 type IssueView = PublicIssue & { enrichment: PublicIssue["enrichment"] & { statusUrl: string | null } };
 
-const memoryLeak = {
-  title: "Memory leak in RabbitMQ consumer after connection reset",
-  body: [
-    "### Describe the bug",
-    "",
-    "After RabbitMQ closes the connection, the worker reconnects but the old consumer's channel is never released.",
-    "Memory usage grows by about 50 MB per reconnect and the process is eventually killed by the OOM killer.",
-    "",
-    "### Expected behavior",
-    "",
-    "The old channel and its consumer should be released when the connection drops.",
-  ].join("\n"),
-  labels: ["bug"],
-  author: "octocat",
-};
+const memoryLeak = { ...ISSUE_SAMPLES[0], labels: ["bug"], author: "octocat" };
 
 /** Issue ids announced by `issue.created`, as a service of the stack heard them. */
 const announced: IssueCreated[] = [];
@@ -90,7 +77,7 @@ describe("enrichment: issues with AI summary and tags", () => {
     const marker = randomUUID().slice(0, 8);
     const cron = await create({
       title: `Support cron expressions with seconds ${marker}`,
-      body: "The schedules API only accepts five-field cron expressions. Six-field cron expressions would allow runs every 15 seconds.",
+      body: cronSeconds.body,
       labels: ["feature", marker],
     });
     const leak = await create({ ...memoryLeak, title: `${memoryLeak.title} ${marker}`, labels: [marker] });
@@ -127,10 +114,7 @@ describe("enrichment: issues with AI summary and tags", () => {
     const created = await create(memoryLeak);
     const before = await enrichedAt(created.id, 1);
 
-    const edit = await stack.http("PATCH", `/api/v1/issues/${created.id}`, {
-      title: "Support cron expressions with seconds",
-      body: "The schedules API only accepts five-field cron expressions. Six-field cron expressions would allow runs every 15 seconds.",
-    });
+    const edit = await stack.http("PATCH", `/api/v1/issues/${created.id}`, { title: cronSeconds.title, body: cronSeconds.body });
     expect(edit.status).toBe(200);
     expect(edit.body.version).toBe(2);
     expect(edit.body.enrichment.jobId).not.toBe(before.enrichment.jobId);
