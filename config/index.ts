@@ -62,15 +62,27 @@ export const configSchema = z.object({
   ENRICHER_API_KEY: z.string().min(1).optional(),
   /** An answer slower than this counts as a transient failure and the job is retried. */
   ENRICHER_TIMEOUT_MS: positive(30_000),
+  /** Which embedder vectorises document chunks and search queries: the built-in offline one, or an OpenAI-compatible API. */
+  EMBEDDER: z.enum(["offline", "openai"]).default("offline"),
+  /** Base URL of the OpenAI-compatible API (the embedder POSTs to `<url>/embeddings`). */
+  EMBEDDER_URL: z.string().url().optional(),
+  EMBEDDER_MODEL: z.string().min(1).optional(),
+  /** Sent as a bearer token; local servers often need none. */
+  EMBEDDER_API_KEY: z.string().min(1).optional(),
+  /** An embeddings answer slower than this counts as a transient failure and the job is retried. */
+  EMBEDDER_TIMEOUT_MS: positive(30_000),
 });
 
 export type Config = z.infer<typeof configSchema>;
 
 /** Rules between keys, which the object schema (whose keys the README table mirrors) cannot state. */
 const checkedConfigSchema = configSchema.superRefine((value, ctx) => {
-  if (value.ENRICHER !== "openai") return;
-  for (const key of ["ENRICHER_URL", "ENRICHER_MODEL"] as const) {
-    if (!value[key]) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: "is required when ENRICHER=openai" });
+  const required = [
+    ...(value.ENRICHER === "openai" ? (["ENRICHER_URL", "ENRICHER_MODEL"] as const) : []),
+    ...(value.EMBEDDER === "openai" ? (["EMBEDDER_URL", "EMBEDDER_MODEL"] as const) : []),
+  ];
+  for (const key of required) {
+    if (!value[key]) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: `is required when ${key.split("_")[0]}=openai` });
   }
 });
 

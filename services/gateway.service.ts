@@ -13,6 +13,7 @@ import { JOB_UPDATES_BROADCAST } from "../shared/events/job-event-names";
 import { METRIC, prometheusText, registerMetrics } from "../shared/metrics";
 import { parseParams } from "../shared/parse-params";
 import type { CallerMeta } from "../shared/caller";
+import { handleDocumentUpload } from "./gateway/document-uploads";
 import { sendJson, toErrorResponse } from "./gateway/error-response";
 import { openApiDocument } from "./gateway/openapi";
 import { SseClient, StreamFilter } from "./gateway/sse-client";
@@ -136,6 +137,21 @@ export default class GatewayService extends Service {
           sendJson(res, status, body);
         },
         routes: [
+          {
+            // Documents first: uploads stream multipart bodies, so this route parses no bodies itself.
+            path: `${API_PREFIX}/documents`,
+            authentication: true,
+            mappingPolicy: "restrict",
+            bodyParsers: { json: false, urlencoded: false },
+            aliases: {
+              "POST /": (req: IncomingRequest, res: ServerResponse) => void handleDocumentUpload(req, res, false),
+              "POST batch": (req: IncomingRequest, res: ServerResponse) => void handleDocumentUpload(req, res, true),
+              "GET search": "documents.search",
+              "GET :id": "documents.get",
+              "GET :id/chunks": "documents.chunks",
+              "DELETE :id": "documents.remove",
+            },
+          },
           {
             path: API_PREFIX,
             authentication: true,

@@ -1,5 +1,6 @@
 import { taskRegistry } from "../shared/tasks/define-task";
 import { demoTasks } from "./demo.tasks";
+import { documentTasks } from "./documents.tasks";
 import { enrichmentTasks } from "./enrichment.tasks";
 import { webhookTasks } from "./webhooks.tasks";
 
@@ -7,4 +8,4 @@ import { webhookTasks } from "./webhooks.tasks";
  * Every task Conveyor knows, so the jobs service can validate payloads and route jobs to queues
  * without running the tasks itself (like Celery's app importing task modules). Add new task lists here.
  */
-export const taskCatalog = taskRegistry([...demoTasks, ...webhookTasks, ...enrichmentTasks]);
+export const taskCatalog = taskRegistry([...demoTasks, ...webhookTasks, ...enrichmentTasks, ...documentTasks]);

@@ -3,6 +3,7 @@ import type { Server } from "node:http";
 import { ServiceBroker, ServiceSchema } from "moleculer";
 import AuthService from "../../services/auth.service";
 import DemoService from "../../services/demo.service";
+import DocumentsService from "../../services/documents.service";
 import EnrichmentService from "../../services/enrichment.service";
 import GatewayService from "../../services/gateway.service";
 import JobsService from "../../services/jobs.service";
@@ -50,6 +51,7 @@ const SERVICES = {
   scheduler: SchedulerService,
   schedules: SchedulesService,
   enrichment: EnrichmentService,
+  documents: DocumentsService,
 } as const;
 
 /** An in-process Conveyor node on the real Postgres and RabbitMQ, plus an organization and API key. */

@@ -1,0 +1,77 @@
+import type { ServerResponse } from "node:http";
+import type { IncomingRequest } from "moleculer-web";
+import { config } from "../../config";
+import { ApiError, validationFailed } from "../../shared/api-errors";
+import type { PublicDocument } from "../../shared/db/documents/document-record";
+import { chunkOptionsSchema } from "../../shared/documents/chunk-text";
+import { MalformedUploadError, ReceivedFile, ReceivedUpload, receiveUploads, removeStored, UploadRejection } from "../../shared/file-uploads/receive-uploads";
+import { sendJson, toErrorResponse } from "./error-response";
+
+/** The most files one batch upload may carry. */
+export const MAX_BATCH_FILES = 10;
+
+const REJECTION_STATUS: Record<UploadRejection, { status: number; code: string }> = {
+  "too-large": { status: 413, code: "PAYLOAD_TOO_LARGE" },
+  "unsupported-type": { status: 415, code: "UNSUPPORTED_FILE_TYPE" },
+  "content-mismatch": { status: 422, code: "CONTENT_TYPE_MISMATCH" },
+};
+
+type Accepted = Extract<ReceivedFile, { accepted: true }>;
+
+/**
+ * `POST /api/v1/documents` (one file) and `POST /api/v1/documents/batch` (up to 10): the request
+ * body is streamed to UPLOAD_DIR by shared/uploads, then each accepted file becomes a document and a
+ * `documents.process` job through the `documents.create` action. Answers 202; a batch answers per file.
+ */
+export async function handleDocumentUpload(req: IncomingRequest, res: ServerResponse, batch: boolean): Promise<void> {
+  let upload: ReceivedUpload | undefined;
+  const handedOver = new Set<string>();
+  try {
+    const settings = config();
+    const maxFiles = batch ? MAX_BATCH_FILES : 1;
+    upload = await receiveUploads(req, req.headers, { dir: settings.UPLOAD_DIR, maxBytes: settings.UPLOAD_MAX_BYTES, maxFiles });
+    const options = chunkOptionsSchema.safeParse(upload.fields);
+    if (!options.success) throw validationFailed("Invalid upload options", options.error.issues);
+    if (upload.tooManyFiles) {
+      throw new ApiError(413, "TOO_MANY_FILES", batch ? `A batch holds at most ${MAX_BATCH_FILES} files` : "Send one file (use /documents/batch for several)");
+    }
+    if (upload.files.length === 0) throw new ApiError(422, "NO_FILE", "The multipart body holds no file");
+    const create = (file: Accepted) => {
+      handedOver.add(file.storedPath);
+      return req.$ctx.call<PublicDocument, object>("documents.create", {
+        storedPath: file.storedPath,
+        originalName: file.originalName,
+        contentType: file.contentType,
+        size: file.size,
+        ...options.data,
+      });
+    };
+    if (!batch) {
+      const [file] = upload.files;
+      if (!file.accepted) throw new ApiError(REJECTION_STATUS[file.rejection].status, REJECTION_STATUS[file.rejection].code, `${file.originalName}: ${file.reason}`);
+      const document = await create(file);
+      res.setHeader("Location", `/api/v1/documents/${document.id}`);
+      sendJson(res, 202, document);
+      return;
+    }
+    const items = [];
+    for (const file of upload.files) {
+      if (!file.accepted) {
+        items.push({ filename: file.originalName, status: "rejected", reason: file.reason });
+        continue;
+      }
+      const document = await create(file);
+      items.push({ filename: file.originalName, status: "queued", documentId: document.id, jobId: document.job?.id, statusUrl: document.job?.statusUrl });
+    }
+    sendJson(res, 202, { items });
+  } catch (error) {
+    // Files of a refused request are not kept; those handed to documents.create belong to their document.
+    if (upload && !res.headersSent) {
+      await removeStored(upload.files.filter((file) => !(file.accepted && handedOver.has(file.storedPath))));
+    }
+    const { status, body } = toErrorResponse(
+      error instanceof MalformedUploadError ? new ApiError(error.notMultipart ? 415 : 400, "MALFORMED_UPLOAD", error.message) : error,
+    );
+    if (!res.headersSent) sendJson(res, status, body);
+  }
+}

@@ -1,0 +1,143 @@
+import { randomUUID } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import type { IncomingHttpHeaders } from "node:http";
+import path from "node:path";
+import type { Readable } from "node:stream";
+import { once } from "node:events";
+import { pipeline } from "node:stream/promises";
+import busboy from "busboy";
+import { contentMismatch, DOCUMENT_TYPES, DocumentContentType, extensionOf, SNIFF_BYTES } from "../documents/document-types";
+import { sanitizeFilename } from "./sanitize-filename";
+
+export interface UploadLimits {
+  /** Where accepted files are written, under generated names. */
+  dir: string;
+  /** A file longer than this is cut off while streaming and rejected. */
+  maxBytes: number;
+  /** Files beyond this are not read; `tooManyFiles` says so. */
+  maxFiles: number;
+}
+
+export type UploadRejection = "too-large" | "unsupported-type" | "content-mismatch";
+
+export type ReceivedFile =
+  | { accepted: true; originalName: string; storedPath: string; contentType: DocumentContentType; size: number }
+  | { accepted: false; originalName: string; rejection: UploadRejection; reason: string };
+
+export interface ReceivedUpload {
+  /** Plain form fields (the last value wins). */
+  fields: Record<string, string>;
+  /** In the order they arrived. */
+  files: ReceivedFile[];
+  tooManyFiles: boolean;
+}
+
+/** Thrown when the body is not multipart/form-data, or breaks off; nothing it wrote is left behind. */
+export class MalformedUploadError extends Error {
+  override name = "MalformedUploadError";
+  constructor(
+    message: string,
+    readonly notMultipart: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Streams a multipart/form-data body to disk without buffering any file whole. Each file's extension
+ * must be an allowed document type and its first bytes must agree with it; a file over `maxBytes` is
+ * truncated by busboy, then deleted. Rejected files are drained and discarded, so the others in the
+ * same request still arrive.
+ */
+export async function receiveUploads(body: Readable, headers: IncomingHttpHeaders, limits: UploadLimits): Promise<ReceivedUpload> {
+  let parser: busboy.Busboy;
+  try {
+    parser = busboy({
+      headers,
+      limits: { fileSize: limits.maxBytes, files: limits.maxFiles, fields: 20, fieldSize: 1024, parts: limits.maxFiles + 20 },
+    });
+  } catch (error) {
+    throw new MalformedUploadError(`Expected a multipart/form-data body: ${(error as Error).message}`, true);
+  }
+  await mkdir(limits.dir, { recursive: true });
+  const fields: Record<string, string> = {};
+  const pending: Promise<ReceivedFile>[] = [];
+  let tooManyFiles = false;
+  parser.on("field", (name, value) => {
+    fields[name] = value;
+  });
+  parser.on("filesLimit", () => {
+    tooManyFiles = true;
+  });
+  parser.on("file", (_field, stream, info) => {
+    pending.push(receiveFile(stream, sanitizeFilename(info.filename ?? ""), limits));
+  });
+  let parseError: Error | undefined;
+  try {
+    await pipeline(body, parser);
+  } catch (error) {
+    parseError = error as Error;
+  }
+  const files = await Promise.all(pending);
+  if (parseError) {
+    await removeStored(files);
+    throw new MalformedUploadError(`The upload could not be read: ${parseError.message}`, false);
+  }
+  return { fields, files, tooManyFiles };
+}
+
+/** Deletes the files an upload stored, when the request as a whole is refused. */
+export async function removeStored(files: ReceivedFile[]): Promise<void> {
+  await Promise.all(files.map((file) => (file.accepted ? rm(file.storedPath, { force: true }) : undefined)));
+}
+
+async function receiveFile(stream: Readable & { truncated?: boolean }, originalName: string, limits: UploadLimits): Promise<ReceivedFile> {
+  const extension = extensionOf(originalName);
+  if (!extension) {
+    stream.resume();
+    await once(stream, "close").catch(() => undefined);
+    const allowed = Object.keys(DOCUMENT_TYPES).join(", ");
+    return { accepted: false, originalName, rejection: "unsupported-type", reason: `only ${allowed} files are accepted` };
+  }
+  // The generated name is the only path that reaches the file system; the client's name is just shown.
+  const storedPath = path.join(limits.dir, `${randomUUID()}${extension}`);
+  const out = createWriteStream(storedPath, { flags: "wx" });
+  const head: Buffer[] = [];
+  let headLength = 0;
+  let sniffed = false;
+  let mismatch: string | undefined;
+  let size = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (mismatch) continue; // drain the rest so later parts of the body can be read
+      if (!sniffed) {
+        head.push(chunk);
+        headLength += chunk.length;
+        if (headLength >= SNIFF_BYTES) {
+          sniffed = true;
+          mismatch = contentMismatch(extension, Buffer.concat(head).subarray(0, SNIFF_BYTES));
+          if (mismatch) continue;
+        }
+      }
+      if (!out.write(chunk)) await once(out, "drain");
+    }
+    if (!sniffed) mismatch = contentMismatch(extension, Buffer.concat(head));
+    out.end();
+    await once(out, "close");
+  } catch (error) {
+    out.destroy();
+    await rm(storedPath, { force: true });
+    throw error;
+  }
+  if (stream.truncated) {
+    await rm(storedPath, { force: true });
+    return { accepted: false, originalName, rejection: "too-large", reason: `the file is larger than ${limits.maxBytes} bytes` };
+  }
+  if (mismatch) {
+    await rm(storedPath, { force: true });
+    return { accepted: false, originalName, rejection: "content-mismatch", reason: `${extension} file rejected: ${mismatch}` };
+  }
+  return { accepted: true, originalName, storedPath, contentType: DOCUMENT_TYPES[extension], size };
+}
