@@ -1,0 +1,147 @@
+/**
+ * Enrichment: what the offline enricher costs, and how fast issues go from POST to enriched.
+ *
+ * 1. In-process: the offline enricher on BENCH_ENRICH_ISSUES (default 2,000) real-style issues
+ *    (test/support/issue-samples.ts, titles numbered), after the first call that loads the model; and
+ *    on one issue with the largest body the API takes (64 KB).
+ * 2. End to end: one child process runs the API and the worker (SERVICES=gateway,auth,jobs,enrichment);
+ *    the benchmark POSTs the same number of issues to /api/v1/issues, BENCH_ENRICH_CONCURRENCY (32) at
+ *    a time, and waits until every one has its summary and tags. Latency is created_at → enriched_at
+ *    on Postgres's clock.
+ *
+ *   npm run bench:enrichment
+ */
+import { appendFileSync } from "node:fs";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { offlineEnrichment } from "../shared/enrichment/offline-enricher";
+import { ISSUE_SAMPLES } from "../test/support/issue-samples";
+import { createTenant, ensureDatabase, openBenchDb, postgresVersion } from "./database";
+import { describeMachine, gitRevision } from "./machine";
+import { percentiles } from "./percentiles";
+import { deleteExchanges, deleteQueues, rabbitmqVersion, topologyQueueNames, transporterNames } from "./rabbitmq";
+import { WorkerProcess } from "./worker-process";
+
+const ISSUES = Number(process.env.BENCH_ENRICH_ISSUES ?? 2_000);
+const CONCURRENCY = Number(process.env.BENCH_ENRICH_CONCURRENCY ?? 32);
+const PORT = Number(process.env.BENCH_ENRICH_PORT ?? 3902);
+const AMQP_URL = process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672";
+const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const REPORT_FILE = process.env.BENCH_REPORT_FILE ?? path.resolve(__dirname, "../BENCHMARKS.md");
+const TIMEOUT_MS = 600_000;
+
+const issueNumber = (index: number) => {
+  const sample = ISSUE_SAMPLES[index % ISSUE_SAMPLES.length];
+  return { title: `${sample.title} (#${index})`, body: sample.body };
+};
+
+async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = TIMEOUT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Part 1: the enricher alone, in this process. */
+function measureOffline() {
+  const loadStart = performance.now();
+  offlineEnrichment(ISSUE_SAMPLES[0]);
+  const firstCallMs = performance.now() - loadStart;
+  const durations: number[] = [];
+  const started = performance.now();
+  for (let index = 0; index < ISSUES; index++) {
+    const before = performance.now();
+    offlineEnrichment(issueNumber(index));
+    durations.push(performance.now() - before);
+  }
+  const perSecond = ISSUES / ((performance.now() - started) / 1_000);
+  let largeBody = "";
+  for (let index = 0; Buffer.byteLength(largeBody) < 64 * 1024 - 2_000; index++) largeBody += `${ISSUE_SAMPLES[index % ISSUE_SAMPLES.length].body}\n\n`;
+  const largeStart = performance.now();
+  offlineEnrichment({ title: "A long issue", body: largeBody });
+  return { firstCallMs, spread: percentiles(durations), perSecond, largeMs: performance.now() - largeStart, largeBytes: Buffer.byteLength(largeBody) };
+}
+
+async function main(): Promise<void> {
+  const offline = measureOffline();
+  const ms = (value: number) => value.toFixed(value < 10 ? 2 : 0);
+  process.stdout.write(`offline: ${offline.perSecond.toFixed(0)} issues/s, p50 ${ms(offline.spread.p50)} ms, p99 ${ms(offline.spread.p99)} ms\n`);
+
+  const databaseUrl = await ensureDatabase(ADMIN_URL, process.env.BENCH_DATABASE ?? "conveyor_bench");
+  const db = await openBenchDb(databaseUrl);
+  const prefix = `conveyor_bench_enrichment_${Date.now().toString(36)}`;
+  const nodeId = `bench-enrichment-${process.pid}`;
+  const node = new WorkerProcess({
+    SERVICES: "gateway,auth,jobs,enrichment",
+    DATABASE_URL: databaseUrl,
+    QUEUE_PREFIX: prefix,
+    PORT: String(PORT),
+    METRICS_PORT: "0",
+    LOG_LEVEL: "warn",
+    NODE_ID: nodeId,
+  });
+  try {
+    const { organizationId, apiKey } = await createTenant(db, "enrichment");
+    await waitUntil(async () => (await fetch(`http://127.0.0.1:${PORT}/ready`).catch(() => undefined))?.ok === true, "the gateway", 60_000);
+    node.startSampling();
+
+    const postStart = performance.now();
+    let next = 0;
+    const sender = async () => {
+      while (next < ISSUES) {
+        const response = await fetch(`http://127.0.0.1:${PORT}/api/v1/issues`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+          body: JSON.stringify(issueNumber(next++)),
+        });
+        if (response.status !== 201) throw new Error(`HTTP ${response.status}: ${(await response.text()).slice(0, 200)}`);
+        await response.arrayBuffer();
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, sender));
+    const postSeconds = (performance.now() - postStart) / 1_000;
+
+    const enriched = async () => {
+      const [{ count }] = await db("issues").where({ organization_id: organizationId, enriched_version: 1 }).count<{ count: string }[]>("* as count");
+      return Number(count) >= ISSUES;
+    };
+    await waitUntil(enriched, `${ISSUES} issues to be enriched`);
+    const { rows } = await db.raw<{ rows: { latency_ms: number; created_at: Date; enriched_at: Date }[] }>(
+      `SELECT EXTRACT(EPOCH FROM enriched_at - created_at)::float8 * 1000 AS latency_ms, created_at, enriched_at
+       FROM issues WHERE organization_id = ?`,
+      [organizationId],
+    );
+    const first = Math.min(...rows.map((row) => row.created_at.getTime()));
+    const last = Math.max(...rows.map((row) => row.enriched_at.getTime()));
+    const endToEnd = percentiles(rows.map((row) => row.latency_ms));
+    const memory = node.memory();
+
+    const machine = describeMachine({ postgres: await postgresVersion(db), rabbitmq: await rabbitmqVersion(AMQP_URL) });
+    const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+    const lines = [
+      `## ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC — enrichment`,
+      "",
+      "- Command: `npm run bench:enrichment`",
+      `- Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB RAM; load average ${machine.loadAverage} at the start; Node ${machine.node}, PostgreSQL ${machine.postgres}, RabbitMQ ${machine.rabbitmq}; Conveyor ${gitRevision()}`,
+      `- Offline enricher alone (one thread, the benchmark process): first call ${ms(offline.firstCallMs)} ms (loads wink-nlp's model); then ${ISSUES.toLocaleString("en-US")} real-style issues (1–2 KB of markdown each) at ${offline.perSecond.toFixed(0)} issues/s, p50 ${ms(offline.spread.p50)} ms, p99 ${ms(offline.spread.p99)} ms, max ${ms(offline.spread.max)} ms; one ${(offline.largeBytes / 1024).toFixed(0)} KB body (the API's limit is 64 KB) ${ms(offline.largeMs)} ms`,
+      `- End to end: one process with the API and the worker (SERVICES=gateway,auth,jobs,enrichment, offline enricher); ${ISSUES.toLocaleString("en-US")} issues POSTed ${CONCURRENCY} at a time: ${(ISSUES / postSeconds).toFixed(0)} creates/s (201 with the enrichment job); all enriched ${((last - first) / 1_000).toFixed(1)} s after the first was created (${(ISSUES / ((last - first) / 1_000)).toFixed(0)} issues/s, creation included)`,
+      `- created → enriched: p50 ${endToEnd.p50.toFixed(0)} ms, p95 ${endToEnd.p95.toFixed(0)} ms, p99 ${endToEnd.p99.toFixed(0)} ms, max ${endToEnd.max.toFixed(0)} ms (under load: the worker shares the process and its CPU with the API)`,
+      `- Process RSS: idle ${mib(memory.idleRss)}, peak (VmHWM) ${mib(memory.peakRss)}`,
+      "",
+    ];
+    process.stdout.write(`${lines.join("\n")}\n`);
+    if (REPORT_FILE) appendFileSync(REPORT_FILE, `\n${lines.join("\n")}`);
+  } finally {
+    await node.stop();
+    const transporter = transporterNames(prefix, [nodeId]);
+    await deleteQueues(AMQP_URL, [...topologyQueueNames(prefix, "ai"), ...transporter.queues]).catch(() => 0);
+    await deleteExchanges(AMQP_URL, transporter.exchanges).catch(() => undefined);
+    await db.destroy();
+  }
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`${error.stack ?? error.message}\n`);
+  process.exit(1);
+});
