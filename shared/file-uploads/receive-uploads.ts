@@ -55,7 +55,8 @@ export async function receiveUploads(body: Readable, headers: IncomingHttpHeader
   try {
     parser = busboy({
       headers,
-      limits: { fileSize: limits.maxBytes, files: limits.maxFiles, fields: 20, fieldSize: 1024, parts: limits.maxFiles + 20 },
+      // busboy marks a file truncated on reaching fileSize, so one byte more tells "over the limit" from "exactly at it".
+      limits: { fileSize: limits.maxBytes + 1, files: limits.maxFiles, fields: 20, fieldSize: 1024, parts: limits.maxFiles + 20 },
     });
   } catch (error) {
     throw new MalformedUploadError(`Expected a multipart/form-data body: ${(error as Error).message}`, true);
