@@ -21,7 +21,8 @@ describe("documents", () => {
     await stack.stop();
   });
 
-  async function upload(files: { name: string; data: Buffer | string }[], fields: Record<string, string> = {}, batch = false) {
+  /** POSTs multipart files; the answer is typed like Stack.http's. */
+  async function upload(files: { name: string; data: Buffer | string }[], fields: Record<string, string> = {}, batch = false): ReturnType<Stack["http"]> {
     const response = await fetch(`${stack.baseUrl}/api/v1/documents${batch ? "/batch" : ""}`, {
       method: "POST",
       headers: { authorization: `Bearer ${stack.apiKey}` },
@@ -129,7 +130,8 @@ describe("documents", () => {
   });
 
   it("validates chunkSize and overlap (422) and keeps no file", async () => {
-    for (const fields of [{ chunkSize: "50" }, { chunkSize: "500", overlap: "300" }, { chunkSize: "abc" }]) {
+    const invalid: Record<string, string>[] = [{ chunkSize: "50" }, { chunkSize: "500", overlap: "300" }, { chunkSize: "abc" }];
+    for (const fields of invalid) {
       const response = await upload([{ name: "ok.txt", data: "fine text" }], fields);
       expect(response.status).toBe(422);
       expect(response.body.error.code).toBe("VALIDATION_FAILED");
@@ -141,7 +143,7 @@ describe("documents", () => {
     const form = new FormData();
     form.append("file", new Blob(["Secret-free harmless words about traversal."]), "../../etc/passwd.txt");
     const response = await fetch(`${stack.baseUrl}/api/v1/documents`, { method: "POST", headers: { authorization: `Bearer ${stack.apiKey}` }, body: form });
-    const body = await response.json();
+    const body = (await response.json()) as { id: string; filename: string };
     expect(response.status).toBe(202);
     expect(body.filename).toBe("passwd.txt");
     const { rows } = await stack.db.raw("SELECT stored_path FROM documents WHERE id = ?", [body.id]);
