@@ -11,7 +11,9 @@ import { setEnrichmentJob } from "../shared/db/issues/set-enrichment-job";
 import { updateIssue } from "../shared/db/issues/update-issue";
 import { parseParams } from "../shared/parse-params";
 import { Runtime, runtimeFor } from "../shared/runtime";
-import { enqueue } from "../shared/tasks/enqueue";
+import type { PublicJob } from "../shared/db/jobs/job-record";
+import type { TaskDefinition } from "../shared/tasks/define-task";
+import { enqueue, EnqueueOptions } from "../shared/tasks/enqueue";
 import { enrichIssue, enrichmentTasks, notifyIssueCreated } from "./enrichment.tasks";
 
 /** moleculer-web reads these from the meta to shape the HTTP answer. */
@@ -23,6 +25,9 @@ interface IssuesMeta extends CallerMeta {
 }
 
 type IssuesContext = Context<Record<string, unknown>, IssuesMeta>;
+
+/** A `jobs.enqueueMany` entry whose payload is checked against its task's schema at compile time. */
+type EnqueueRequestOf<Task extends TaskDefinition> = EnqueueOptions & { task: Task["name"]; payload: z.input<Task["payload"]> };
 
 const API_PREFIX = "/api/v1";
 /** Enough for any real issue; the gateway's BODY_LIMIT bounds the request as a whole. */
@@ -96,8 +101,19 @@ export default class EnrichmentService extends Service {
     const fields = parseParams(createParams, ctx.params);
     const organizationId = organizationOf(ctx);
     const issue = await insertIssue(this.runtime.db, organizationId, fields);
-    await this.enqueueEnrichment(ctx, issue, `${issue.id}:v${issue.version}`);
-    await enqueue(ctx, organizationId, notifyIssueCreated, { issueId: issue.id }, { idempotencyKey: `${issue.id}:created` });
+    // One call, one transaction: the enrichment and the notification are enqueued together or not at all.
+    const enrichment: EnqueueRequestOf<typeof enrichIssue> = {
+      task: enrichIssue.name,
+      payload: { issueId: issue.id, version: issue.version },
+      idempotencyKey: `${issue.id}:v${issue.version}`,
+    };
+    const notification: EnqueueRequestOf<typeof notifyIssueCreated> = {
+      task: notifyIssueCreated.name,
+      payload: { issueId: issue.id },
+      idempotencyKey: `${issue.id}:created`,
+    };
+    const { jobs } = await ctx.call<{ jobs: PublicJob[] }, { jobs: object[] }>("jobs.enqueueMany", { jobs: [enrichment, notification] }, { meta: { organizationId } });
+    await setEnrichmentJob(this.runtime.db, organizationId, issue.id, issue.version, jobs[0].id);
     ctx.meta.$statusCode = 201;
     ctx.meta.$location = `${API_PREFIX}/issues/${issue.id}`;
     return publicView(await this.reread(ctx, issue.id));

@@ -70,7 +70,12 @@ describe("enrichment: issues with AI summary and tags", () => {
     expect(event[0].organizationId).toBe(stack.organizationId);
     expect(event[0].issue).toMatchObject({ id: created.id, title: "Dashboard shows wrong progress for retried jobs", version: 1 });
     const { body } = await stack.http("GET", `/api/v1/jobs?task=ai.notify_issue_created`);
-    expect(body.items.find((job: { payload: { issueId: string } }) => job.payload.issueId === created.id).status).toBe("succeeded");
+    const notification = body.items.find((job: { payload: { issueId: string } }) => job.payload.issueId === created.id);
+    expect(notification).toMatchObject({ queue: "ai", idempotencyKey: `${created.id}:created` });
+    expect((await waitFor(() => stack.job(notification.id), (job) => job.status === "succeeded")).result).toEqual({
+      event: ISSUE_CREATED,
+      issueId: created.id,
+    });
   });
 
   it("lists issues newest first, filtered by tag, label, title text and enrichment, page by page", async () => {
