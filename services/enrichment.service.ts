@@ -101,7 +101,7 @@ export default class EnrichmentService extends Service {
     const fields = parseParams(createParams, ctx.params);
     const organizationId = organizationOf(ctx);
     const issue = await insertIssue(this.runtime.db, organizationId, fields);
-    // One call, one transaction: the enrichment and the notification are enqueued together or not at all.
+    // One call for both jobs: the jobs service writes them in the same batch, with one publish round.
     const enrichment: EnqueueRequestOf<typeof enrichIssue> = {
       task: enrichIssue.name,
       payload: { issueId: issue.id, version: issue.version },
