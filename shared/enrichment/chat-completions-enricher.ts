@@ -1,14 +1,7 @@
 import { z } from "zod";
-import { PermanentError, TransientError } from "../errors";
+import { PermanentError } from "../errors";
+import { OpenAiCompatibleOptions, postOpenAiCompatible } from "../openai-compatible";
 import { Enricher, Enrichment, IssueText, MAX_SUMMARY_CHARS, MAX_TAGS, normalizeTags, trimSummary } from "./enricher";
-
-export interface ChatCompletionsOptions {
-  /** Base URL of an OpenAI-compatible API, like `https://api.openai.com/v1`. */
-  url: string;
-  model: string;
-  apiKey?: string;
-  timeoutMs: number;
-}
 
 /** Enough of a long issue for a summary, and a bound on what one request costs. */
 const MAX_PROMPT_BODY_CHARS = 20_000;
@@ -28,9 +21,6 @@ const answerSchema = z.object({
   tags: z.array(z.string()).default([]),
 });
 
-/** Statuses worth another try: rate limits, timeouts and server-side failures. */
-const isTransientStatus = (status: number) => status === 408 || status === 429 || status >= 500;
-
 /** Some models fence their JSON in ```json … ``` even when asked not to. */
 const unfenced = (content: string) => content.trim().replace(/^```(?:json)?\s*([\s\S]*?)\s*```$/, "$1");
 
@@ -43,47 +33,28 @@ const unfenced = (content: string) => content.trim().replace(/^```(?:json)?\s*([
 export class ChatCompletionsEnricher implements Enricher {
   readonly name: string;
 
-  constructor(private readonly options: ChatCompletionsOptions) {
+  constructor(private readonly options: OpenAiCompatibleOptions) {
     this.name = `openai:${options.model}`;
   }
 
   async enrich(issue: IssueText, signal: AbortSignal): Promise<Enrichment> {
-    const endpoint = `${this.options.url.replace(/\/+$/, "")}/chat/completions`;
     const body = issue.body.length > MAX_PROMPT_BODY_CHARS ? `${issue.body.slice(0, MAX_PROMPT_BODY_CHARS)}\n…` : issue.body;
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetch(endpoint, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}),
-        },
-        body: JSON.stringify({
-          model: this.options.model,
-          messages: [
-            { role: "system", content: SYSTEM_PROMPT },
-            { role: "user", content: `Title: ${issue.title}\n\n${body}` },
-          ],
-          response_format: { type: "json_object" },
-          temperature: 0,
-        }),
-        signal: AbortSignal.any([signal, timeout]),
-      });
-      text = await response.text();
-    } catch (thrown) {
-      // Cancel, shutdown and time limits keep their own reason; the job's record should say that.
-      if (signal.aborted) throw signal.reason;
-      if (timeout.aborted) throw new TransientError(`${endpoint} did not answer within ${this.options.timeoutMs} ms`);
-      const cause = (thrown as Error & { cause?: Error }).cause?.message ?? (thrown as Error).message;
-      throw new TransientError(`${endpoint} could not be reached: ${cause}`);
-    }
-    if (!response.ok) {
-      const message = `${endpoint} answered ${response.status}: ${text.slice(0, 300)}`;
-      throw isTransientStatus(response.status) ? new TransientError(message) : new PermanentError(message);
-    }
-    return this.parseAnswer(text);
+    const answer = await postOpenAiCompatible(
+      this.options,
+      "chat/completions",
+      {
+        model: this.options.model,
+        messages: [
+          { role: "system", content: SYSTEM_PROMPT },
+          { role: "user", content: `Title: ${issue.title}\n\n${body}` },
+        ],
+        response_format: { type: "json_object" },
+        temperature: 0,
+      },
+      signal,
+    );
+    if (!answer.ok) throw new PermanentError(`${answer.endpoint} answered ${answer.status}: ${answer.text.slice(0, 300)}`);
+    return this.parseAnswer(answer.text);
   }
 
   private parseAnswer(text: string): Enrichment {
