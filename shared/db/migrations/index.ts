@@ -5,6 +5,7 @@ import * as activeJobIndex from "./004_active_job_index";
 import * as noForeignKeysToJobs from "./005_no_foreign_keys_to_jobs";
 import * as schedules from "./002_schedules";
 import * as issues from "./007_issues";
+import * as documents from "./009_documents";
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list works under tsx,
@@ -17,6 +18,7 @@ const migrations: Record<string, Knex.Migration> = {
   "005_no_foreign_keys_to_jobs": noForeignKeysToJobs,
   "002_schedules": schedules,
   "007_issues": issues,
+  "009_documents": documents,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
