@@ -63,6 +63,9 @@ const listParams = z
   })
   .strict();
 
+/** The row as it reads once `job` is linked, without reading it again. */
+const withJob = (row: IssueRow, job: PublicJob): IssueRow => ({ ...row, enrichment_job_id: job.id, enrichment_status: job.status });
+
 /** The issue as clients see it, with where to follow its enrichment job. */
 const publicView = (row: IssueRow) => {
   const issue = toPublicIssue(row);
@@ -116,7 +119,7 @@ export default class EnrichmentService extends Service {
     await setEnrichmentJob(this.runtime.db, organizationId, issue.id, issue.version, jobs[0].id);
     ctx.meta.$statusCode = 201;
     ctx.meta.$location = `${API_PREFIX}/issues/${issue.id}`;
-    return publicView(await this.reread(ctx, issue.id));
+    return publicView(withJob(issue, jobs[0]));
   }
 
   private async list(ctx: IssuesContext): Promise<{ items: PublicIssue[]; nextCursor: string | null }> {
@@ -138,34 +141,30 @@ export default class EnrichmentService extends Service {
     const updated = await updateIssue(this.runtime.db, organizationOf(ctx), id, edit);
     if (!updated) throw notFound("Issue");
     if (!updated.textChanged) return publicView(updated.issue);
-    await this.enqueueEnrichment(ctx, updated.issue, `${id}:v${updated.issue.version}`);
-    return publicView(await this.reread(ctx, id));
+    return publicView(await this.enqueueEnrichment(ctx, updated.issue, `${id}:v${updated.issue.version}`));
   }
 
   /** Runs enrichment of the current version again (another enricher, or after a failure): 202. */
   private async enrich(ctx: IssuesContext) {
     const issue = await this.requireIssue(ctx);
     // No idempotency key: a re-run is asked for on purpose, even if a job for this version exists.
-    await this.enqueueEnrichment(ctx, issue);
+    const view = publicView(await this.enqueueEnrichment(ctx, issue));
     ctx.meta.$statusCode = 202;
-    const view = publicView(await this.reread(ctx, issue.id));
     // moleculer-web sends $location only with 201 and 3xx; a 202 points at its job like POST /jobs does.
-    if (view.enrichment.statusUrl) ctx.meta.$responseHeaders = { Location: view.enrichment.statusUrl };
+    ctx.meta.$responseHeaders = { Location: view.enrichment.statusUrl as string };
     return view;
   }
 
-  private async enqueueEnrichment(ctx: IssuesContext, issue: IssueRow, idempotencyKey?: string): Promise<void> {
+  /** Enqueues enrichment of the issue's version and links the job; the issue as it is now. */
+  private async enqueueEnrichment(ctx: IssuesContext, issue: IssueRow, idempotencyKey?: string): Promise<IssueRow> {
     const organizationId = organizationOf(ctx);
     const { job } = await enqueue(ctx, organizationId, enrichIssue, { issueId: issue.id, version: issue.version }, { idempotencyKey });
     await setEnrichmentJob(this.runtime.db, organizationId, issue.id, issue.version, job.id);
+    return withJob(issue, job);
   }
 
   private async requireIssue(ctx: IssuesContext): Promise<IssueRow> {
     const { id } = parseParams(idParams, ctx.params);
-    return this.reread(ctx, id);
-  }
-
-  private async reread(ctx: IssuesContext, id: string): Promise<IssueRow> {
     const row = await findIssue(this.runtime.db, organizationOf(ctx), id);
     if (!row) throw notFound("Issue");
     return row;
