@@ -6,6 +6,7 @@ import * as noForeignKeysToJobs from "./005_no_foreign_keys_to_jobs";
 import * as schedules from "./002_schedules";
 import * as issues from "./007_issues";
 import * as documents from "./009_documents";
+import * as ingestion from "./008_ingestion";
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list works under tsx,
@@ -19,6 +20,7 @@ const migrations: Record<string, Knex.Migration> = {
   "002_schedules": schedules,
   "007_issues": issues,
   "009_documents": documents,
+  "008_ingestion": ingestion,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

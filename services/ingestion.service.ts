@@ -1,0 +1,137 @@
+import { Context, Service, ServiceBroker } from "moleculer";
+import { z, ZodIssue } from "zod";
+import { zodToJsonSchema } from "zod-to-json-schema";
+import { notFound, validationFailed } from "../shared/api-errors";
+import { CallerMeta, organizationOf } from "../shared/caller";
+import { decodeCursor, encodeCursor } from "../shared/created-at-cursor";
+import { findRun, listRuns } from "../shared/db/ingestion/find-runs";
+import { insertRun, setRunJob } from "../shared/db/ingestion/insert-run";
+import { IngestedRecordRow, listRecords } from "../shared/db/ingestion/list-records";
+import { IngestionRunRow, toPublicRun } from "../shared/db/ingestion/run-record";
+import { ingestionProviders, ProviderRegistry } from "../shared/ingestion/providers";
+import { decodeRecordCursor, encodeRecordCursor } from "../shared/ingestion/record-cursor";
+import { parseParams } from "../shared/parse-params";
+import { Runtime, runtimeFor } from "../shared/runtime";
+import { enqueue } from "../shared/tasks/enqueue";
+import { ingest, ingestionTasks } from "./ingestion.tasks";
+
+/** moleculer-web reads these from the meta to shape the HTTP answer. */
+interface IngestionMeta extends CallerMeta {
+  $statusCode?: number;
+  $responseHeaders?: Record<string, string>;
+}
+
+type IngestionContext = Context<Record<string, unknown>, IngestionMeta>;
+
+const API_PREFIX = "/api/v1";
+const statusUrl = (jobId: string | null) => (jobId ? `${API_PREFIX}/jobs/${jobId}` : null);
+
+const jsonObject = z.record(z.unknown());
+const idParams = z.object({ id: z.string().uuid("must be an ingestion job id (uuid)") });
+const listParams = z
+  .object({ limit: z.coerce.number().int().min(1).max(500).default(50), cursor: z.string().max(200).optional() })
+  .strict();
+const recordsParams = listParams.extend({ source: z.string().min(1).max(500).optional(), runId: z.string().uuid().optional() }).strict();
+
+/** zod-to-json-schema's generic signature recurses too deep on these schemas; the plain one suffices. */
+const jsonSchemaOf = (schema: z.ZodTypeAny): object =>
+  (zodToJsonSchema as unknown as (schema: z.ZodTypeAny, options: { target: "openApi3" }) => object)(schema, { target: "openApi3" });
+
+const publicView = (row: IngestionRunRow) => ({ ...toPublicRun(row), statusUrl: statusUrl(row.job_id) });
+
+const publicRecord = (row: IngestedRecordRow) => ({
+  source: row.source,
+  externalId: row.external_id,
+  data: row.data,
+  runId: row.run_id,
+  firstSeenAt: row.first_seen_at.toISOString(),
+  updatedAt: row.updated_at.toISOString(),
+});
+
+/** A provider's schema rejected part of the request: its issues, under that part's name. */
+const partFailed = (part: "filters" | "options", provider: string, issues: ZodIssue[]) =>
+  validationFailed(
+    `Invalid ${part} for provider "${provider}"`,
+    issues.map((issue) => ({ ...issue, path: [part, ...issue.path] })),
+  );
+
+/**
+ * Data ingestion jobs: `POST /ingestion/jobs` validates the provider's options and filters, records a
+ * run and enqueues `datasync.ingest` for it (202); the run's counts, checkpoint and status are read
+ * back with the job's status. Records land in ingested_records, one per (organization, source, id).
+ */
+export default class IngestionService extends Service {
+  private runtime!: Runtime;
+  private providers!: ProviderRegistry;
+
+  constructor(broker: ServiceBroker) {
+    super(broker);
+    this.parseServiceSchema({
+      name: "ingestion",
+      tasks: ingestionTasks,
+      actions: {
+        create: (ctx: IngestionContext) => this.create(ctx),
+        get: async (ctx: IngestionContext) => {
+          const { id } = parseParams(idParams, ctx.params);
+          const row = await findRun(this.runtime.db, organizationOf(ctx), id);
+          if (!row) throw notFound("Ingestion job");
+          return publicView(row);
+        },
+        list: async (ctx: IngestionContext) => {
+          const { limit, cursor } = parseParams(listParams, ctx.params);
+          const rows = await listRuns(this.runtime.db, organizationOf(ctx), limit + 1, cursor === undefined ? undefined : decodeCursor(cursor));
+          const page = rows.slice(0, limit);
+          return { items: page.map(publicView), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]) : null };
+        },
+        records: async (ctx: IngestionContext) => {
+          const { limit, cursor, ...filter } = parseParams(recordsParams, ctx.params);
+          const after = cursor === undefined ? undefined : decodeRecordCursor(cursor);
+          const rows = await listRecords(this.runtime.db, organizationOf(ctx), filter, limit + 1, after);
+          const page = rows.slice(0, limit);
+          return { items: page.map(publicRecord), nextCursor: rows.length > limit ? encodeRecordCursor(page[page.length - 1]) : null };
+        },
+        providers: () => ({
+          items: [...this.providers.values()].map((provider) => ({
+            name: provider.name,
+            description: provider.description,
+            filters: jsonSchemaOf(provider.filters),
+            options: jsonSchemaOf(provider.options),
+          })),
+        }),
+      },
+      started: async () => {
+        this.runtime = await runtimeFor(this.broker);
+        this.providers = ingestionProviders({ uploadDir: this.runtime.config.UPLOAD_DIR });
+      },
+    });
+  }
+
+  private async create(ctx: IngestionContext) {
+    const organizationId = organizationOf(ctx);
+    const names = [...this.providers.keys()] as [string, ...string[]];
+    const request = parseParams(
+      z.object({ provider: z.enum(names), filters: jsonObject.default({}), options: jsonObject.default({}) }).strict(),
+      ctx.params,
+    );
+    const provider = this.providers.get(request.provider)!;
+    const options = provider.options.safeParse(request.options);
+    if (!options.success) throw partFailed("options", provider.name, options.error.issues);
+    const filters = provider.filters.safeParse(request.filters);
+    if (!filters.success) throw partFailed("filters", provider.name, filters.error.issues);
+
+    const run = await insertRun(this.runtime.db, organizationId, {
+      provider: provider.name,
+      source: provider.source(options.data),
+      filters: filters.data,
+      options: options.data,
+    });
+    // Keyed by the run: a retried request never starts a second job for it.
+    const { job } = await enqueue(ctx, organizationId, ingest, { runId: run.id }, { idempotencyKey: `ingestion:${run.id}` });
+    await setRunJob(this.runtime.db, organizationId, run.id, job.id);
+    const row = await findRun(this.runtime.db, organizationId, run.id);
+    if (!row) throw notFound("Ingestion job");
+    ctx.meta.$statusCode = 202;
+    ctx.meta.$responseHeaders = { Location: `${API_PREFIX}/ingestion/jobs/${run.id}` };
+    return { ...publicView(row), job };
+  }
+}

@@ -1,0 +1,42 @@
+import { z } from "zod";
+import { findRun } from "../shared/db/ingestion/find-runs";
+import { finishRun } from "../shared/db/ingestion/finish-run";
+import { PermanentError } from "../shared/errors";
+import { ingestionProviders } from "../shared/ingestion/providers";
+import { runIngestion } from "../shared/ingestion/run-ingestion";
+import { runtimeFor } from "../shared/runtime";
+import { defineTask } from "../shared/tasks/define-task";
+
+/**
+ * Reads an ingestion run's source into ingested_records, resuming from the run's checkpoint. Transient
+ * failures (network, timeouts, 429, 5xx) are retried with exponential backoff and continue after the
+ * last committed batch; permanent ones (other 4xx, bad data, a missing file) fail the run at once.
+ */
+export const ingest = defineTask({
+  name: "datasync.ingest",
+  payload: z.object({ runId: z.string().uuid() }),
+  maxAttempts: 5,
+  backoff: { type: "exponential", baseMs: 1_000, maxMs: 60_000, jitter: true },
+  async run(ctx, { runId }) {
+    const { db, config } = await runtimeFor(ctx.broker);
+    const run = await findRun(db, ctx.organizationId, runId);
+    if (!run) throw new PermanentError(`Ingestion run ${runId} does not exist`);
+    if (run.status !== "running") return { runId, status: run.status };
+    try {
+      const records = await runIngestion(db, ingestionProviders({ uploadDir: config.UPLOAD_DIR }), run, {
+        signal: ctx.signal,
+        progress: (percent, message) => ctx.progress(percent, "ingesting", message),
+      });
+      await finishRun(db, ctx.organizationId, runId, { status: "success" });
+      return { runId, status: "success", records };
+    } catch (error) {
+      // The run fails with the job: at once for a permanent error, else when no attempt is left.
+      // A cancel leaves it running; its view shows the cancelled job's status.
+      const final = error instanceof PermanentError || (ctx.attempt >= ctx.maxAttempts && !ctx.signal.aborted);
+      if (final) await finishRun(db, ctx.organizationId, runId, { status: "failed", error: (error as Error).message });
+      throw error;
+    }
+  },
+});
+
+export const ingestionTasks = [ingest];
