@@ -193,6 +193,11 @@ export default class GatewayService extends Service {
               "POST schedules/:id/resume": "schedules.resume",
               "POST schedules/:id/run": "schedules.runNow",
               "GET schedules/:id/runs": "schedules.runs",
+              "POST ingestion/jobs": "ingestion.create",
+              "GET ingestion/jobs": "ingestion.list",
+              "GET ingestion/jobs/:id": "ingestion.get",
+              "GET ingestion/providers": "ingestion.providers",
+              "GET ingestion/records": "ingestion.records",
             },
             onBeforeCall(ctx: GatewayContext, _route: Route, req: IncomingRequest) {
               const lastEventId = req.headers["last-event-id"];

@@ -5,6 +5,7 @@ import AuthService from "../../services/auth.service";
 import DemoService from "../../services/demo.service";
 import DocumentsService from "../../services/documents.service";
 import EnrichmentService from "../../services/enrichment.service";
+import IngestionService from "../../services/ingestion.service";
 import GatewayService from "../../services/gateway.service";
 import JobsService from "../../services/jobs.service";
 import NotifierService from "../../services/notifier.service";
@@ -52,6 +53,7 @@ const SERVICES = {
   schedules: SchedulesService,
   enrichment: EnrichmentService,
   documents: DocumentsService,
+  ingestion: IngestionService,
 } as const;
 
 /** An in-process Conveyor node on the real Postgres and RabbitMQ, plus an organization and API key. */
