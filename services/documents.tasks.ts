@@ -3,16 +3,12 @@ import { z } from "zod";
 import { findDocument } from "../shared/db/documents/find-document";
 import { setDocumentStatus } from "../shared/db/documents/set-document-state";
 import { storeChunks } from "../shared/db/documents/store-chunks";
-import { chunkText } from "../shared/documents/chunk-text";
-import { embedAll } from "../shared/documents/embedder";
+import { runDocumentPipeline } from "../shared/documents/document-pipeline";
 import { embedderFromConfig } from "../shared/documents/embedder-from-config";
-import { extractText } from "../shared/documents/extract-text";
 import { JobCancelledError, PermanentError, TimeLimitExceededError, TransientError, WorkerShutdownError } from "../shared/errors";
 import { runtimeFor } from "../shared/runtime";
 import { defineTask } from "../shared/tasks/define-task";
 import type { TaskContext } from "../shared/tasks/task-context";
-
-const MAX_ATTEMPTS = 4;
 
 /** Whether this failure ends the job for good (so the document is marked and its file removed). */
 function isFinal(ctx: TaskContext, error: unknown): boolean {
@@ -21,50 +17,37 @@ function isFinal(ctx: TaskContext, error: unknown): boolean {
 }
 
 /**
- * Processes one uploaded document: extracting (10), chunking (30), embedding (50), storing (80),
- * done (100). It checks for cancellation between stages (and between embedding batches); the chunks
- * are stored in one transaction at the end, so a cancelled or failed job leaves none behind.
- * Transient failures (the embeddings API's 429/5xx/timeouts) are retried with backoff; a corrupt file
- * fails at once with a clear error. The uploaded file is removed after success and after the final failure.
+ * Processes one uploaded document through shared/documents' pipeline: extracting (10), chunking (30),
+ * embedding (50), storing (80), done (100). Cancellation is checked between stages and embedding
+ * batches; the chunks are stored in one transaction at the end (which checks once more before it
+ * commits), so a cancelled or failed job leaves none behind. Transient failures (the embeddings API's
+ * 429/5xx/timeouts) are retried with backoff; a corrupt file fails at once with a clear error. The
+ * uploaded file is removed after success and after the final failure.
  */
 export const processDocument = defineTask({
   name: "documents.process",
   payload: z.object({ documentId: z.string().uuid() }),
-  maxAttempts: MAX_ATTEMPTS,
+  maxAttempts: 4,
   backoff: { type: "exponential", baseMs: 1_000, maxMs: 60_000, jitter: true },
   retryOn: [TransientError],
   async run(ctx, { documentId }) {
     const { db, config } = await runtimeFor(ctx.broker);
     const document = await findDocument(db, ctx.organizationId, documentId);
     if (!document) throw new PermanentError(`Document ${documentId} does not exist (deleted?)`);
+    const embedder = embedderFromConfig(config);
     try {
       await setDocumentStatus(db, ctx.organizationId, documentId, "processing");
-      await ctx.progress(10, "extracting");
-      const text = await extractText(document.stored_path, document.content_type);
-      if (!text.trim()) throw new PermanentError("The document contains no text (scanned PDFs would need OCR, which is not supported)");
-      ctx.signal.throwIfAborted();
-
-      await ctx.progress(30, "chunking");
-      const chunks = chunkText(text, { chunkSize: document.chunk_size, overlap: document.overlap });
-      ctx.signal.throwIfAborted();
-
-      const embedder = embedderFromConfig(config);
-      await ctx.progress(50, "embedding", `${chunks.length} chunks with ${embedder.name}`);
-      const vectors = await embedAll(embedder, chunks, ctx.signal);
-
-      await ctx.progress(80, "storing");
-      const stored = await storeChunks(
-        db,
-        ctx.organizationId,
-        documentId,
-        embedder.name,
-        chunks.map((content, index) => ({ content, embedding: vectors[index] })),
-        () => ctx.signal.throwIfAborted(),
+      const { chunkCount } = await runDocumentPipeline(
+        { storedPath: document.stored_path, contentType: document.content_type, chunkSize: document.chunk_size, overlap: document.overlap },
+        embedder,
+        {
+          signal: ctx.signal,
+          progress: (percent, step, message) => ctx.progress(percent, step, message),
+          store: (chunks) => storeChunks(db, ctx.organizationId, documentId, embedder.name, chunks, () => ctx.signal.throwIfAborted()),
+        },
       );
-      if (!stored) throw new PermanentError(`Document ${documentId} was deleted while it was processed`);
       await rm(document.stored_path, { force: true });
-      await ctx.progress(100, "done");
-      return { documentId, chunkCount: chunks.length, embedder: embedder.name };
+      return { documentId, chunkCount, embedder: embedder.name };
     } catch (error) {
       if (isFinal(ctx, error)) {
         const cancelled = error instanceof JobCancelledError;

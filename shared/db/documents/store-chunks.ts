@@ -3,14 +3,14 @@ import { pgArray } from "../pg-array";
 
 export interface ChunkToStore {
   content: string;
-  embedding: number[];
+  embedding: ArrayLike<number>;
 }
 
 /** Rows per INSERT: big enough to be quick, small enough to keep each statement's parameters modest. */
 const INSERT_BATCH = 1_000;
 
 /** A vector as a Postgres array literal; six decimals are plenty for unit vectors. */
-const arrayLiteral = (vector: number[]) => `{${vector.map((value) => value.toFixed(6)).join(",")}}`;
+const arrayLiteral = (vector: ArrayLike<number>) => `{${Array.from(vector, (value) => value.toFixed(6)).join(",")}}`;
 
 /**
  * Replaces a document's chunks and marks it ready, in one transaction: readers see either no chunks
