@@ -1,5 +1,8 @@
 import { MAX_BULK_JOBS } from "../../shared/jobs/enqueue-request";
+import { DOCUMENT_STATUSES } from "../../shared/db/documents/document-record";
 import { JOB_STATUSES } from "../../shared/db/jobs/job-record";
+import { DOCUMENT_TYPES } from "../../shared/documents/document-types";
+import { MAX_BATCH_FILES } from "./document-uploads";
 import { MISSED_RUN_POLICIES, SCHEDULE_KINDS } from "../../shared/schedules/schedule-timing";
 
 const json = (schema: object) => ({ "application/json": { schema } });
@@ -11,6 +14,23 @@ const nullable = (type: string, extra: object = {}) => ({ type: [type, "null"], 
 const commonErrors = {
   401: errorResponse("Missing or invalid API key"),
   422: errorResponse("Invalid parameters"),
+};
+
+/** The multipart body of document uploads (batch: several `file` parts). */
+const documentUpload = {
+  required: true,
+  content: {
+    "multipart/form-data": {
+      schema: {
+        type: "object",
+        properties: {
+          file: { type: "string", format: "binary", description: ".pdf, .docx, .txt or .md; the content must match the extension" },
+          chunkSize: { type: "integer", minimum: 100, maximum: 8000, default: 500 },
+          overlap: { type: "integer", minimum: 0, default: 50, description: "At most half of chunkSize" },
+        },
+      },
+    },
+  },
 };
 
 /** Mirrors shared/schedules/schedule-request.ts: a schedule as created, and the fields an edit may give. */
@@ -191,6 +211,27 @@ export const openApiDocument = {
               enrichedVersion: nullable("integer", { description: "The version aiSummary and tags were computed for" }),
               enrichedAt: nullable("string", { format: "date-time" }),
             },
+          },
+          createdAt: dateTime,
+          updatedAt: dateTime,
+        },
+      },
+      Document: {
+        type: "object",
+        properties: {
+          id: { type: "string", format: "uuid" },
+          filename: { type: "string", description: "The client's file name, sanitised (last path segment, no control characters)" },
+          contentType: { type: "string", enum: Object.values(DOCUMENT_TYPES) },
+          sizeBytes: { type: "integer" },
+          chunkSize: { type: "integer" },
+          overlap: { type: "integer" },
+          status: { type: "string", enum: [...DOCUMENT_STATUSES] },
+          error: nullable("string"),
+          chunkCount: { type: "integer" },
+          embedder: nullable("string", { example: "hashed-tf-512" }),
+          job: {
+            type: ["object", "null"],
+            properties: { id: { type: "string", format: "uuid" }, status: nullable("string", { enum: [...JOB_STATUSES, null] }), statusUrl: { type: "string" } },
           },
           createdAt: dateTime,
           updatedAt: dateTime,
@@ -418,6 +459,119 @@ export const openApiDocument = {
         responses: {
           202: { description: "Enqueued; Location points at the job", content: json(ref("Issue")) },
           404: errorResponse("No such issue"),
+          ...commonErrors,
+        },
+      },
+    },
+    "/documents": {
+      post: {
+        summary: "Upload one document (multipart/form-data, field `file`); a documents.process job extracts, chunks and embeds it",
+        requestBody: documentUpload,
+        responses: {
+          202: { description: "Accepted; Location points at the document, job.statusUrl at its job", content: json(ref("Document")) },
+          413: errorResponse("File larger than UPLOAD_MAX_BYTES, or more than one file"),
+          415: errorResponse("Not multipart/form-data, or an extension other than .pdf, .docx, .txt, .md"),
+          ...commonErrors,
+        },
+      },
+    },
+    "/documents/batch": {
+      post: {
+        summary: `Upload up to ${MAX_BATCH_FILES} documents in one multipart body (each part named \`file\`); answers per file`,
+        requestBody: documentUpload,
+        responses: {
+          202: {
+            description: "Per file: queued (documentId, jobId, statusUrl) or rejected (reason)",
+            content: json({
+              type: "object",
+              properties: {
+                items: {
+                  type: "array",
+                  items: {
+                    type: "object",
+                    properties: {
+                      filename: { type: "string" },
+                      status: { type: "string", enum: ["queued", "rejected"] },
+                      documentId: { type: "string", format: "uuid" },
+                      jobId: { type: "string", format: "uuid" },
+                      statusUrl: { type: "string" },
+                      reason: { type: "string" },
+                    },
+                  },
+                },
+              },
+            }),
+          },
+          413: errorResponse(`More than ${MAX_BATCH_FILES} files`),
+          ...commonErrors,
+        },
+      },
+    },
+    "/documents/search": {
+      get: {
+        summary: "The organization's chunks nearest to a query (cosine of embeddings), best first",
+        parameters: [
+          { name: "q", in: "query", required: true, schema: { type: "string", minLength: 1, maxLength: 2000 } },
+          { name: "k", in: "query", schema: { type: "integer", minimum: 1, maximum: 50, default: 5 } },
+        ],
+        responses: {
+          200: {
+            description: "Matches",
+            content: json({
+              type: "object",
+              properties: {
+                items: {
+                  type: "array",
+                  items: {
+                    type: "object",
+                    properties: {
+                      documentId: { type: "string", format: "uuid" },
+                      filename: { type: "string" },
+                      ordinal: { type: "integer" },
+                      content: { type: "string" },
+                      score: { type: "number", description: "Cosine similarity, -1 to 1" },
+                    },
+                  },
+                },
+              },
+            }),
+          },
+          ...commonErrors,
+        },
+      },
+    },
+    "/documents/{id}": {
+      get: {
+        summary: "A document's metadata, status, chunk count and job",
+        parameters: [idParameter],
+        responses: { 200: { description: "The document", content: json(ref("Document")) }, 404: errorResponse("No such document"), ...commonErrors },
+      },
+      delete: {
+        summary: "Delete a document, its chunks and its file; a job still processing it is cancelled",
+        parameters: [idParameter],
+        responses: { 200: { description: "Deleted" }, 404: errorResponse("No such document"), ...commonErrors },
+      },
+    },
+    "/documents/{id}/chunks": {
+      get: {
+        summary: "A document's chunks in order",
+        parameters: [
+          idParameter,
+          { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 500, default: 100 } },
+          { name: "cursor", in: "query", schema: { type: "string" }, description: "The previous page's nextCursor" },
+        ],
+        responses: {
+          200: {
+            description: "A page of chunks",
+            content: json({
+              type: "object",
+              properties: {
+                items: { type: "array", items: { type: "object", properties: { ordinal: { type: "integer" }, content: { type: "string" } } } },
+                nextCursor: nullable("string"),
+              },
+            }),
+          },
+          404: errorResponse("No such document"),
           ...commonErrors,
         },
       },
