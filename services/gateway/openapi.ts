@@ -237,6 +237,39 @@ export const openApiDocument = {
           updatedAt: dateTime,
         },
       },
+      IngestionRequest: {
+        type: "object",
+        required: ["provider"],
+        additionalProperties: false,
+        properties: {
+          provider: { type: "string", enum: ["http", "file"] },
+          options: { type: "object", description: "The provider's options (GET /ingestion/providers has their schema)" },
+          filters: { type: "object", description: "equals, ranges, dateField with since/until, limit (see docs/ingestion.md)" },
+        },
+      },
+      IngestionRun: {
+        type: "object",
+        properties: {
+          id: { type: "string", format: "uuid" },
+          provider: { type: "string" },
+          source: { type: "string", description: "Records are unique per (organization, source, external id)" },
+          filters: { type: "object" },
+          options: { type: "object" },
+          status: { type: "string", enum: ["running", "success", "failed"] },
+          records: {
+            type: "object",
+            properties: { read: { type: "integer" }, written: { type: "integer" }, skipped: { type: "integer" }, failed: { type: "integer" } },
+          },
+          total: nullable("integer"),
+          checkpoint: { type: ["object", "null"], description: "Where a retried attempt resumes" },
+          error: nullable("string"),
+          jobId: nullable("string", { format: "uuid" }),
+          jobStatus: nullable("string", { enum: [...JOB_STATUSES, null] }),
+          statusUrl: nullable("string"),
+          createdAt: dateTime,
+          updatedAt: dateTime,
+        },
+      },
       JobPage: {
         type: "object",
         properties: { items: { type: "array", items: ref("Job") }, nextCursor: { type: ["string", "null"] } },
@@ -574,6 +607,52 @@ export const openApiDocument = {
           404: errorResponse("No such document"),
           ...commonErrors,
         },
+      },
+    },
+    "/ingestion/jobs": {
+      post: {
+        summary: "Start a data ingestion job (datasync.ingest) for a provider, its options and filters",
+        requestBody: { required: true, content: json(ref("IngestionRequest")) },
+        responses: {
+          202: { description: "Accepted; the run with its job", content: json({ allOf: [ref("IngestionRun"), { type: "object", properties: { job: ref("Job") } }] }) },
+          ...commonErrors,
+        },
+      },
+      get: {
+        summary: "List ingestion jobs, newest first",
+        parameters: [
+          { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 500, default: 50 } },
+          { name: "cursor", in: "query", schema: { type: "string" } },
+        ],
+        responses: {
+          200: {
+            description: "A page of runs",
+            content: json({ type: "object", properties: { items: { type: "array", items: ref("IngestionRun") }, nextCursor: nullable("string") } }),
+          },
+          ...commonErrors,
+        },
+      },
+    },
+    "/ingestion/jobs/{id}": {
+      get: {
+        summary: "An ingestion job: counts, checkpoint, status and its job's status",
+        parameters: [idParameter],
+        responses: { 200: { description: "The run", content: json(ref("IngestionRun")) }, 404: errorResponse("No such ingestion job"), ...commonErrors },
+      },
+    },
+    "/ingestion/providers": {
+      get: { summary: "Ingestion providers with the JSON schemas of their options and filters", responses: { 200: { description: "Providers" } } },
+    },
+    "/ingestion/records": {
+      get: {
+        summary: "Ingested records, by source and external id",
+        parameters: [
+          { name: "source", in: "query", schema: { type: "string" } },
+          { name: "runId", in: "query", schema: { type: "string", format: "uuid" }, description: "Records last written by this run" },
+          { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 500, default: 50 } },
+          { name: "cursor", in: "query", schema: { type: "string" } },
+        ],
+        responses: { 200: { description: "A page of records (items, nextCursor)" }, ...commonErrors },
       },
     },
     "/tasks": { get: { summary: "Known tasks", responses: { 200: { description: "Tasks with queue and retry policy" } } } },
