@@ -101,7 +101,6 @@ async function main(): Promise<void> {
     const processMs = Date.now() - started;
     const peakRss = process.resourceUsage().maxRSS * 1024;
     const stageTimes = stages.slice(0, -1).map((stage, index) => `${stage.step} ${seconds(stages[index + 1].at - stage.at)} s`);
-    const { rows: tableSize } = await db.raw<{ rows: { bytes: string }[] }>("SELECT pg_total_relation_size('document_chunks')::text AS bytes");
 
     const lines = [
       `## ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC — documents`,
@@ -111,7 +110,6 @@ async function main(): Promise<void> {
       `- Setup: the \`documents.process\` pipeline (runDocumentPipeline + storeChunks) in the benchmark process, without RabbitMQ; a generated ${mib(size)} MiB UTF-8 text file (seeded sentences over a 5,000-word vocabulary); chunkSize ${CHUNK_SIZE}, overlap ${overlap}; offline embedder (${hashedEmbedder.name}); chunks and vectors stored in one transaction`,
       `- Processing: ${seconds(processMs)} s, **${(size / 1024 / 1024 / (processMs / 1000)).toFixed(2)} MiB/s**; ${chunkCount.toLocaleString("en-US")} chunks; stages: ${stageTimes.join(", ")}`,
       `- Process memory: RSS ${mib(rssBefore)} MiB before, peak RSS (maxrss) ${mib(peakBefore)} MiB before and **${mib(peakRss)} MiB during processing**`,
-      `- document_chunks table after the run: ${mib(Number(tableSize[0].bytes))} MiB`,
       "",
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
