@@ -11,6 +11,12 @@ const errorResponse = (description: string) => ({ description, content: json(ref
 const idParameter = { name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } };
 const dateTime = { type: "string", format: "date-time" };
 const nullable = (type: string, extra: object = {}) => ({ type: [type, "null"], ...extra });
+/** `limit` and `cursor` of a newest-first list, and the `{ items, nextCursor }` page it answers. */
+const pageParameters = [
+  { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 500, default: 50 } },
+  { name: "cursor", in: "query", schema: { type: "string" }, description: "The previous page's nextCursor" },
+];
+const pageOf = (items: object) => json({ type: "object", properties: { items: { type: "array", items }, nextCursor: nullable("string") } });
 const commonErrors = {
   401: errorResponse("Missing or invalid API key"),
   422: errorResponse("Invalid parameters"),
@@ -620,17 +626,8 @@ export const openApiDocument = {
       },
       get: {
         summary: "List ingestion jobs, newest first",
-        parameters: [
-          { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 500, default: 50 } },
-          { name: "cursor", in: "query", schema: { type: "string" } },
-        ],
-        responses: {
-          200: {
-            description: "A page of runs",
-            content: json({ type: "object", properties: { items: { type: "array", items: ref("IngestionRun") }, nextCursor: nullable("string") } }),
-          },
-          ...commonErrors,
-        },
+        parameters: pageParameters,
+        responses: { 200: { description: "A page of runs", content: pageOf(ref("IngestionRun")) }, ...commonErrors },
       },
     },
     "/ingestion/jobs/{id}": {
@@ -649,10 +646,9 @@ export const openApiDocument = {
         parameters: [
           { name: "source", in: "query", schema: { type: "string" } },
           { name: "runId", in: "query", schema: { type: "string", format: "uuid" }, description: "Records last written by this run" },
-          { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 500, default: 50 } },
-          { name: "cursor", in: "query", schema: { type: "string" } },
+          ...pageParameters,
         ],
-        responses: { 200: { description: "A page of records (items, nextCursor)" }, ...commonErrors },
+        responses: { 200: { description: "A page of records", content: pageOf({ type: "object" }) }, ...commonErrors },
       },
     },
     "/tasks": { get: { summary: "Known tasks", responses: { 200: { description: "Tasks with queue and retry policy" } } } },
