@@ -14,6 +14,7 @@
 import { appendFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
+import { taskCatalog } from "../services/task-catalog";
 import { offlineEnrichment } from "../shared/enrichment/offline-enricher";
 import { ISSUE_SAMPLES } from "../test/support/issue-samples";
 import { createTenant, ensureDatabase, openBenchDb, postgresVersion } from "./database";
@@ -135,7 +136,9 @@ async function main(): Promise<void> {
   } finally {
     await node.stop();
     const transporter = transporterNames(prefix, [nodeId]);
-    await deleteQueues(AMQP_URL, [...topologyQueueNames(prefix, "ai"), ...transporter.queues]).catch(() => 0);
+    // The jobs service declares every catalog queue's topology (quorum queues are not free): delete them all.
+    const jobQueues = [...new Set([...taskCatalog.values()].map((task) => task.queue))].flatMap((queue) => topologyQueueNames(prefix, queue));
+    await deleteQueues(AMQP_URL, [...jobQueues, ...transporter.queues]).catch(() => 0);
     await deleteExchanges(AMQP_URL, transporter.exchanges).catch(() => undefined);
     await db.destroy();
   }
