@@ -37,8 +37,10 @@ export function sourceError(error: unknown, url: string, signal: AbortSignal, ti
   if (signal.aborted) return signal.reason;
   if (timeout?.aborted) return timeout.reason;
   if (error instanceof PermanentError || error instanceof TransientError) return error;
-  // fetch fails with a TypeError on refused connections, resets and bodies cut off mid-way.
-  if (error instanceof TypeError || (error as { code?: string }).code?.startsWith("E")) {
+  // fetch fails with a TypeError on refused connections, resets and bodies cut off mid-way (by name:
+  // undici's errors may come from another realm); streams fail with system errors (ECONNRESET, …).
+  const code = (error as { code?: unknown }).code;
+  if ((error as Error).name === "TypeError" || (typeof code === "string" && code.startsWith("E"))) {
     const cause = (error as { cause?: { message?: string } }).cause?.message;
     return new TransientError(`Reading ${url} failed: ${(error as Error).message}${cause ? ` (${cause})` : ""}`);
   }

@@ -96,12 +96,12 @@ async function* jsonPages(parsed: HttpOptions, checkpoint: Record<string, unknow
   while (url !== null) {
     const pageUrl = url;
     const page = await fetchSource(pageUrl, parsed.headers, parsed.timeoutMs, signal, async (response) => {
+      const text = await response.text();
       let body: unknown;
       try {
-        body = await response.json();
-      } catch (error) {
-        if (error instanceof SyntaxError) throw new PermanentError(`${pageUrl} answered something that is not JSON`);
-        throw error;
+        body = JSON.parse(text);
+      } catch {
+        throw new PermanentError(`${pageUrl} answered something that is not JSON`);
       }
       return readPage(pageUrl, body, response, parsed);
     });

@@ -86,6 +86,11 @@ describe("ingestion: data ingestion jobs", () => {
       (row: { external_id: string }) => row.external_id,
     );
   const allIds = records.map((row) => row.id).sort();
+  /** The error types of a job's retries, from its events. */
+  const retriedWith = async (jobId: string): Promise<string[]> =>
+    (await stack.db("job_events").where({ job_id: jobId, type: "retrying" }).orderBy("id")).map(
+      (event: { data: { error: { type: string } } }) => event.data.error.type,
+    );
 
   it("ingests paged JSON end to end: 202 with the job, counts, records in Postgres, progress of the total", async () => {
     const url = `${source.url}/paged`;
@@ -168,6 +173,7 @@ describe("ingestion: data ingestion jobs", () => {
       expect(run).toMatchObject({ status: "success", records: { written: 5 } });
       const job = await stack.job(run.jobId as string);
       expect(job.attempts).toBe(2);
+      expect(await retriedWith(job.id)).toEqual(["TransientError"]);
       expect(source.requests.filter((request) => request === urlPath)).toHaveLength(2);
     }
   });
@@ -183,7 +189,7 @@ describe("ingestion: data ingestion jobs", () => {
       expect(run.error).toContain(message);
       const job = await stack.job(run.jobId as string);
       expect(job).toMatchObject({ status: "failed", attempts: 1 });
-      expect(job.error).toMatchObject({ type: "PermanentError", retryable: false });
+      expect(job.error).toMatchObject({ type: "PermanentError" });
       expect(source.requests.filter((request) => request === urlPath)).toHaveLength(1);
     }
   });
@@ -195,6 +201,7 @@ describe("ingestion: data ingestion jobs", () => {
     expect(await storedIds(url)).toEqual(allIds);
     const job = await stack.job(run.jobId as string);
     expect(job.attempts).toBe(2);
+    expect(await retriedWith(job.id)).toEqual(["TransientError"]);
     const asked = source.requests.filter((request) => request.startsWith("/dropping"));
     // Pages 1 and 2 were committed by the first attempt; the second started at page 3.
     expect(asked).toEqual(["/dropping?page=1", "/dropping?page=2", "/dropping?page=3", "/dropping?page=3", "/dropping?page=4"]);
