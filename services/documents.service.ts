@@ -89,8 +89,14 @@ export default class DocumentsService extends Service {
       chunkSize: params.chunkSize,
       overlap: params.overlap,
     });
-    const { job } = await enqueue(ctx, organizationId, processDocument, { documentId: document.id }, { idempotencyKey: `document:${document.id}` });
-    await setDocumentJob(this.runtime.db, organizationId, document.id, job.id);
+    try {
+      const { job } = await enqueue(ctx, organizationId, processDocument, { documentId: document.id }, { idempotencyKey: `document:${document.id}` });
+      await setDocumentJob(this.runtime.db, organizationId, document.id, job.id);
+    } catch (error) {
+      // No job, no document: the caller still owns the file and deletes it with its error answer.
+      await deleteDocument(this.runtime.db, organizationId, document.id);
+      throw error;
+    }
     return publicView((await findDocument(this.runtime.db, organizationId, document.id)) ?? document);
   }
 

@@ -36,15 +36,16 @@ export async function handleDocumentUpload(req: IncomingRequest, res: ServerResp
       throw new ApiError(413, "TOO_MANY_FILES", batch ? `A batch holds at most ${MAX_BATCH_FILES} files` : "Send one file (use /documents/batch for several)");
     }
     if (upload.files.length === 0) throw new ApiError(422, "NO_FILE", "The multipart body holds no file");
-    const create = (file: Accepted) => {
-      handedOver.add(file.storedPath);
-      return req.$ctx.call<PublicDocument, object>("documents.create", {
+    const create = async (file: Accepted) => {
+      const document = await req.$ctx.call<PublicDocument, object>("documents.create", {
         storedPath: file.storedPath,
         originalName: file.originalName,
         contentType: file.contentType,
         size: file.size,
         ...options.data,
       });
+      handedOver.add(file.storedPath);
+      return document;
     };
     if (!batch) {
       const [file] = upload.files;
@@ -60,8 +61,14 @@ export async function handleDocumentUpload(req: IncomingRequest, res: ServerResp
         items.push({ filename: file.originalName, status: "rejected", reason: file.reason });
         continue;
       }
-      const document = await create(file);
-      items.push({ filename: file.originalName, status: "queued", documentId: document.id, jobId: document.job?.id, statusUrl: document.job?.statusUrl });
+      try {
+        const document = await create(file);
+        items.push({ filename: file.originalName, status: "queued", documentId: document.id, jobId: document.job?.id, statusUrl: document.job?.statusUrl });
+      } catch (error) {
+        // The files before it are queued already, so this one is rejected on its own.
+        await removeStored([file]);
+        items.push({ filename: file.originalName, status: "rejected", reason: `could not be queued: ${toErrorResponse(error).body.error.message}` });
+      }
     }
     sendJson(res, 202, { items });
   } catch (error) {
