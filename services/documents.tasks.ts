@@ -50,9 +50,10 @@ export const processDocument = defineTask({
       return { documentId, chunkCount, embedder: embedder.name };
     } catch (error) {
       if (isFinal(ctx, error)) {
+        // The file goes first: once the status says failed or cancelled, nothing is left behind.
+        await rm(document.stored_path, { force: true });
         const cancelled = error instanceof JobCancelledError;
         await setDocumentStatus(db, ctx.organizationId, documentId, cancelled ? "cancelled" : "failed", (error as Error).message);
-        await rm(document.stored_path, { force: true });
       }
       throw error;
     }
