@@ -1,12 +1,13 @@
 /**
- * Ingestion: 1,000,000 CSV rows (BENCH_INGEST_ROWS) through the file provider into ingested_records.
+ * Ingestion: 1,000,000 CSV rows (BENCH_INGEST_ROWS) through the real pipeline: POST /ingestion/jobs
+ * with the file provider → a `datasync.ingest` job through RabbitMQ → the worker streams the file
+ * (fs → csv-parse → filters) and commits each 1,000 rows in one transaction (one upsert statement and
+ * the run's counts and checkpoint).
  *
- * The CSV is generated into a temporary directory (streamed, never held whole) which serves as
- * UPLOAD_DIR. The run goes through the same code the `datasync.ingest` task calls (runIngestion:
- * stream → csv-parse → filter → one upsert statement and one checkpoint update per 1,000-row
- * transaction) in this process, without the job pipeline around it: one job message is not what
- * costs time here, and it keeps the peak RSS the ingestion's own. Two runs over the same file:
- * the first inserts every record, the second finds them all and updates them (no duplicates).
+ * One child process runs the API and the worker (SERVICES=gateway,auth,jobs,ingestion), started as
+ * `npm start` starts a node, so its memory is its own: idle RSS, sampled peak and the kernel's VmHWM.
+ * The CSV is generated (streamed) into a temporary directory that is the child's UPLOAD_DIR. Two runs
+ * over the same file: the first inserts every record, the second finds them all and updates them.
  *
  *   npm run bench:ingestion
  */
@@ -16,22 +17,30 @@ import { once } from "node:events";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { findRun } from "../shared/db/ingestion/find-runs";
-import { insertRun } from "../shared/db/ingestion/insert-run";
-import { finishRun } from "../shared/db/ingestion/finish-run";
+import { taskCatalog } from "../services/task-catalog";
 import type { Db } from "../shared/db/knex";
-import { ingestionProviders } from "../shared/ingestion/providers";
-import { runIngestion } from "../shared/ingestion/run-ingestion";
 import { createTenant, ensureDatabase, openBenchDb, postgresVersion } from "./database";
 import { describeMachine, gitRevision } from "./machine";
+import { deleteExchanges, deleteQueues, rabbitmqVersion, topologyQueueNames, transporterNames } from "./rabbitmq";
+import { WorkerProcess } from "./worker-process";
 
 const ROWS = Number(process.env.BENCH_INGEST_ROWS ?? 1_000_000);
+const PORT = Number(process.env.BENCH_INGEST_PORT ?? 3903);
+const AMQP_URL = process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672";
 const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const REPORT_FILE = process.env.BENCH_REPORT_FILE ?? path.resolve(__dirname, "../BENCHMARKS.md");
+const TIMEOUT_MS = 900_000;
 const STATUSES = ["open", "paid", "refunded", "cancelled"];
 
-/** Peak resident set size of this process so far, in MiB (resourceUsage reports KiB). */
-const peakRssMiB = () => Math.round(process.resourceUsage().maxRSS / 1024);
+const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+
+async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = TIMEOUT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
 
 async function writeCsv(file: string, rows: number): Promise<void> {
   const out = createWriteStream(file);
@@ -47,68 +56,93 @@ async function writeCsv(file: string, rows: number): Promise<void> {
 
 interface Measured {
   label: string;
+  /** POST to the run's success. */
   seconds: number;
-  written: number;
+  /** The job's first start to its finish, on Postgres's clock. */
+  jobSeconds: number;
   rowsPerSecond: number;
-  peakRssMiB: number;
 }
 
-async function ingestOnce(db: Db, uploadDir: string, organizationId: string, label: string): Promise<Measured> {
-  const providers = ingestionProviders({ uploadDir });
-  const file = providers.get("file");
-  if (!file) throw new Error("no file provider");
-  const options = file.options.parse({ path: "orders.csv" });
-  const created = await insertRun(db, organizationId, { provider: "file", source: file.source(options), filters: {}, options });
-  const run = await findRun(db, organizationId, created.id);
-  if (!run) throw new Error("run vanished");
+async function ingestOnce(db: Db, apiKey: string, organizationId: string, label: string): Promise<Measured> {
   const started = performance.now();
-  const counts = await runIngestion(db, providers, run, { signal: new AbortController().signal, progress: async () => undefined });
+  const response = await fetch(`http://127.0.0.1:${PORT}/api/v1/ingestion/jobs`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+    body: JSON.stringify({ provider: "file", options: { path: "orders.csv" } }),
+  });
+  if (response.status !== 202) throw new Error(`HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`);
+  const { id } = (await response.json()) as { id: string };
+  const run = () => db("ingestion_runs").where({ id, organization_id: organizationId }).first();
+  await waitUntil(async () => (await run()).status !== "running", `run ${id}`);
   const seconds = (performance.now() - started) / 1000;
-  await finishRun(db, organizationId, run.id, { status: "success" });
-  if (counts.written !== ROWS) throw new Error(`${label}: wrote ${counts.written} of ${ROWS}`);
-  return { label, seconds, written: counts.written, rowsPerSecond: Math.round(counts.written / seconds), peakRssMiB: peakRssMiB() };
+  const row = await run();
+  if (row.status !== "success" || Number(row.records_written) !== ROWS) throw new Error(`${label}: ${JSON.stringify(row)}`);
+  const { rows } = await db.raw<{ rows: { seconds: number }[] }>(
+    "SELECT EXTRACT(EPOCH FROM finished_at - started_at)::float8 AS seconds FROM jobs WHERE id = ?",
+    [row.job_id],
+  );
+  return { label, seconds, jobSeconds: rows[0].seconds, rowsPerSecond: Math.round(ROWS / rows[0].seconds) };
 }
 
 async function main(): Promise<void> {
   const uploadDir = mkdtempSync(path.join(tmpdir(), "conveyor-bench-ingestion-"));
   const databaseUrl = await ensureDatabase(ADMIN_URL, process.env.BENCH_DATABASE ?? "conveyor_bench");
   const db = await openBenchDb(databaseUrl);
+  const prefix = `conveyor_bench_ingestion_${Date.now().toString(36)}`;
+  const nodeId = `bench-ingestion-${process.pid}`;
+  const csv = path.join(uploadDir, "orders.csv");
+  await writeCsv(csv, ROWS);
+  const node = new WorkerProcess({
+    SERVICES: "gateway,auth,jobs,ingestion",
+    DATABASE_URL: databaseUrl,
+    QUEUE_PREFIX: prefix,
+    UPLOAD_DIR: uploadDir,
+    PORT: String(PORT),
+    METRICS_PORT: "0",
+    LOG_LEVEL: "warn",
+    NODE_ID: nodeId,
+  });
   try {
-    const csv = path.join(uploadDir, "orders.csv");
-    await writeCsv(csv, ROWS);
-    const fileMiB = Math.round(statSync(csv).size / 2 ** 20);
-    const rssBefore = peakRssMiB();
-    const { organizationId } = await createTenant(db, "ingestion");
-    const runs = [await ingestOnce(db, uploadDir, organizationId, "first run (inserts)"), await ingestOnce(db, uploadDir, organizationId, "second run (updates)")];
-    const { rows } = await db.raw<{ rows: { count: string }[] }>("SELECT count(*) FROM ingested_records WHERE organization_id = ?", [organizationId]);
-    const stored = Number(rows[0].count);
-    if (stored !== ROWS) throw new Error(`expected ${ROWS} records, found ${stored}`);
+    const { organizationId, apiKey } = await createTenant(db, "ingestion");
+    await waitUntil(async () => (await fetch(`http://127.0.0.1:${PORT}/ready`).catch(() => undefined))?.ok === true, "the gateway", 60_000);
+    node.startSampling();
+    const runs = [await ingestOnce(db, apiKey, organizationId, "first run (inserts)"), await ingestOnce(db, apiKey, organizationId, "second run (updates)")];
+    const memory = node.memory();
+    const [{ count }] = await db("ingested_records").where({ organization_id: organizationId }).count<{ count: string }[]>("* as count");
+    if (Number(count) !== ROWS) throw new Error(`expected ${ROWS} records, found ${count}`);
     // The tenant's records go with it, so the next run starts from the same tables.
     await db("organizations").where({ id: organizationId }).delete();
 
-    const machine = describeMachine({ postgres: await postgresVersion(db), rabbitmq: "not used" });
+    const machine = describeMachine({ postgres: await postgresVersion(db), rabbitmq: await rabbitmqVersion(AMQP_URL) });
     const lines = [
       `## ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC — ingestion`,
       "",
-      `\`npm run bench:ingestion\`: ${ROWS.toLocaleString("en")} CSV rows (${fileMiB} MiB) through the file provider into ingested_records, batches of 1,000 rows; records stored afterwards: ${stored.toLocaleString("en")}.`,
+      `- Command: \`npm run bench:ingestion\``,
+      `- Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB RAM; load average ${machine.loadAverage} at the start; Node ${machine.node}, PostgreSQL ${machine.postgres}, RabbitMQ ${machine.rabbitmq}; Conveyor ${gitRevision()}`,
+      `- Input: ${ROWS.toLocaleString("en")} CSV rows, ${mib(statSync(csv).size)} MiB, file provider, batches of 1,000 rows; one process with the API and the worker (SERVICES=gateway,auth,jobs,ingestion); records stored afterwards: ${Number(count).toLocaleString("en")}`,
       "",
-      "| run | seconds | rows/s | peak RSS (MiB) |",
+      "| run | POST → success (s) | job start → finish (s) | rows/s |",
       "| --- | ---: | ---: | ---: |",
-      ...runs.map((run) => `| ${run.label} | ${run.seconds.toFixed(1)} | ${run.rowsPerSecond.toLocaleString("en")} | ${run.peakRssMiB} |`),
+      ...runs.map((run) => `| ${run.label} | ${run.seconds.toFixed(1)} | ${run.jobSeconds.toFixed(1)} | ${run.rowsPerSecond.toLocaleString("en")} |`),
       "",
-      `- Peak RSS before ingesting (after generating the file): ${rssBefore} MiB.`,
-      `- Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB RAM; load average ${machine.loadAverage} at the start; Node ${machine.node}, PostgreSQL ${machine.postgres}; Conveyor ${gitRevision()}`,
+      `- Process RSS: idle ${mib(memory.idleRss)} MiB, sampled peak while ingesting ${mib(memory.sampledPeakRss)} MiB, VmHWM ${mib(memory.peakRss)} MiB`,
       "",
     ];
     console.log(lines.join("\n"));
     if (REPORT_FILE) appendFileSync(REPORT_FILE, `\n${lines.join("\n")}`);
   } finally {
+    await node.stop();
+    const transporter = transporterNames(prefix, [nodeId]);
+    // The jobs service declares every catalog queue's topology: delete them all.
+    const jobQueues = [...new Set([...taskCatalog.values()].map((task) => task.queue))].flatMap((queue) => topologyQueueNames(prefix, queue));
+    await deleteQueues(AMQP_URL, [...jobQueues, ...transporter.queues]).catch(() => 0);
+    await deleteExchanges(AMQP_URL, transporter.exchanges).catch(() => undefined);
     await db.destroy();
     rmSync(uploadDir, { recursive: true, force: true });
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exitCode = 1;
+main().catch((error: Error) => {
+  process.stderr.write(`${error.stack ?? error.message}\n`);
+  process.exit(1);
 });

@@ -5,6 +5,7 @@ import { notFound, validationFailed } from "../shared/api-errors";
 import { CallerMeta, organizationOf } from "../shared/caller";
 import { decodeCursor, encodeCursor } from "../shared/created-at-cursor";
 import { findRun, listRuns } from "../shared/db/ingestion/find-runs";
+import { finishRun } from "../shared/db/ingestion/finish-run";
 import { insertRun, setRunJob } from "../shared/db/ingestion/insert-run";
 import { IngestedRecordRow, listRecords } from "../shared/db/ingestion/list-records";
 import { IngestionRunRow, toPublicRun } from "../shared/db/ingestion/run-record";
@@ -126,7 +127,13 @@ export default class IngestionService extends Service {
       options: options.data,
     });
     // Keyed by the run: a retried request never starts a second job for it.
-    const { job } = await enqueue(ctx, organizationId, ingest, { runId: run.id }, { idempotencyKey: `ingestion:${run.id}` });
+    const { job } = await enqueue(ctx, organizationId, ingest, { runId: run.id }, { idempotencyKey: `ingestion:${run.id}` }).catch(
+      async (error: Error) => {
+        // A run no job will ever take must not look as if it were still going.
+        await finishRun(this.runtime.db, organizationId, run.id, { status: "failed", error: `Could not enqueue: ${error.message}` });
+        throw error;
+      },
+    );
     await setRunJob(this.runtime.db, organizationId, run.id, job.id);
     const row = await findRun(this.runtime.db, organizationId, run.id);
     if (!row) throw notFound("Ingestion job");
