@@ -17,12 +17,11 @@ import { once } from "node:events";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { taskCatalog } from "../services/task-catalog";
 import type { Db } from "../shared/db/knex";
 import { createTenant, ensureDatabase, openBenchDb, postgresVersion } from "./database";
 import { describeMachine, gitRevision } from "./machine";
-import { deleteExchanges, deleteQueues, rabbitmqVersion, topologyQueueNames, transporterNames } from "./rabbitmq";
-import { WorkerProcess } from "./worker-process";
+import { startApiNode, stopApiNode } from "./api-node";
+import { rabbitmqVersion } from "./rabbitmq";
 
 const ROWS = Number(process.env.BENCH_INGEST_ROWS ?? 1_000_000);
 const PORT = Number(process.env.BENCH_INGEST_PORT ?? 3903);
@@ -92,19 +91,16 @@ async function main(): Promise<void> {
   const nodeId = `bench-ingestion-${process.pid}`;
   const csv = path.join(uploadDir, "orders.csv");
   await writeCsv(csv, ROWS);
-  const node = new WorkerProcess({
-    SERVICES: "gateway,auth,jobs,ingestion",
-    DATABASE_URL: databaseUrl,
-    QUEUE_PREFIX: prefix,
-    UPLOAD_DIR: uploadDir,
-    PORT: String(PORT),
-    METRICS_PORT: "0",
-    LOG_LEVEL: "warn",
-    NODE_ID: nodeId,
+  const node = await startApiNode({
+    services: "gateway,auth,jobs,ingestion",
+    databaseUrl,
+    prefix,
+    nodeId,
+    port: PORT,
+    env: { UPLOAD_DIR: uploadDir },
   });
   try {
     const { organizationId, apiKey } = await createTenant(db, "ingestion");
-    await waitUntil(async () => (await fetch(`http://127.0.0.1:${PORT}/ready`).catch(() => undefined))?.ok === true, "the gateway", 60_000);
     node.startSampling();
     const runs = [await ingestOnce(db, apiKey, organizationId, "first run (inserts)"), await ingestOnce(db, apiKey, organizationId, "second run (updates)")];
     const memory = node.memory();
@@ -131,12 +127,7 @@ async function main(): Promise<void> {
     console.log(lines.join("\n"));
     if (REPORT_FILE) appendFileSync(REPORT_FILE, `\n${lines.join("\n")}`);
   } finally {
-    await node.stop();
-    const transporter = transporterNames(prefix, [nodeId]);
-    // The jobs service declares every catalog queue's topology: delete them all.
-    const jobQueues = [...new Set([...taskCatalog.values()].map((task) => task.queue))].flatMap((queue) => topologyQueueNames(prefix, queue));
-    await deleteQueues(AMQP_URL, [...jobQueues, ...transporter.queues]).catch(() => 0);
-    await deleteExchanges(AMQP_URL, transporter.exchanges).catch(() => undefined);
+    await stopApiNode(node, AMQP_URL, prefix, nodeId);
     await db.destroy();
     rmSync(uploadDir, { recursive: true, force: true });
   }
