@@ -14,14 +14,13 @@
 import { appendFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { taskCatalog } from "../services/task-catalog";
 import { offlineEnrichment } from "../shared/enrichment/offline-enricher";
 import { ISSUE_SAMPLES } from "../test/support/issue-samples";
+import { startApiNode, stopApiNode } from "./api-node";
 import { createTenant, ensureDatabase, openBenchDb, postgresVersion } from "./database";
 import { describeMachine, gitRevision } from "./machine";
 import { percentiles } from "./percentiles";
-import { deleteExchanges, deleteQueues, rabbitmqVersion, topologyQueueNames, transporterNames } from "./rabbitmq";
-import { WorkerProcess } from "./worker-process";
+import { rabbitmqVersion } from "./rabbitmq";
 
 const ISSUES = Number(process.env.BENCH_ENRICH_ISSUES ?? 2_000);
 const CONCURRENCY = Number(process.env.BENCH_ENRICH_CONCURRENCY ?? 32);
@@ -73,18 +72,9 @@ async function main(): Promise<void> {
   const db = await openBenchDb(databaseUrl);
   const prefix = `conveyor_bench_enrichment_${Date.now().toString(36)}`;
   const nodeId = `bench-enrichment-${process.pid}`;
-  const node = new WorkerProcess({
-    SERVICES: "gateway,auth,jobs,enrichment",
-    DATABASE_URL: databaseUrl,
-    QUEUE_PREFIX: prefix,
-    PORT: String(PORT),
-    METRICS_PORT: "0",
-    LOG_LEVEL: "warn",
-    NODE_ID: nodeId,
-  });
+  const node = await startApiNode({ services: "gateway,auth,jobs,enrichment", databaseUrl, prefix, nodeId, port: PORT });
   try {
     const { organizationId, apiKey } = await createTenant(db, "enrichment");
-    await waitUntil(async () => (await fetch(`http://127.0.0.1:${PORT}/ready`).catch(() => undefined))?.ok === true, "the gateway", 60_000);
     node.startSampling();
 
     const postStart = performance.now();
@@ -134,12 +124,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${lines.join("\n")}\n`);
     if (REPORT_FILE) appendFileSync(REPORT_FILE, `\n${lines.join("\n")}`);
   } finally {
-    await node.stop();
-    const transporter = transporterNames(prefix, [nodeId]);
-    // The jobs service declares every catalog queue's topology (quorum queues are not free): delete them all.
-    const jobQueues = [...new Set([...taskCatalog.values()].map((task) => task.queue))].flatMap((queue) => topologyQueueNames(prefix, queue));
-    await deleteQueues(AMQP_URL, [...jobQueues, ...transporter.queues]).catch(() => 0);
-    await deleteExchanges(AMQP_URL, transporter.exchanges).catch(() => undefined);
+    await stopApiNode(node, AMQP_URL, prefix, nodeId);
     await db.destroy();
   }
 }
