@@ -19,8 +19,8 @@ const migrations: Record<string, Knex.Migration> = {
   "005_no_foreign_keys_to_jobs": noForeignKeysToJobs,
   "002_schedules": schedules,
   "007_issues": issues,
-  "009_documents": documents,
   "008_ingestion": ingestion,
+  "009_documents": documents,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
