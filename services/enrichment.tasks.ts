@@ -4,13 +4,13 @@ import { toPublicIssue } from "../shared/db/issues/issue-record";
 import { recordEnrichment } from "../shared/db/issues/record-enrichment";
 import { enricherFromConfig } from "../shared/enrichment/enricher-from-config";
 import { ISSUE_CREATED, IssueCreated } from "../shared/enrichment/issue-created";
-import { PermanentError, TransientError } from "../shared/errors";
+import { PermanentError } from "../shared/errors";
 import { runtimeFor } from "../shared/runtime";
 import { defineTask } from "../shared/tasks/define-task";
 
 /**
  * Fills one version of an issue's aiSummary and tags with the configured enricher. Transient failures
- * (network, timeouts, 429, 5xx) are retried three times with exponential backoff; a missing issue or an
+ * (network, timeouts, 429, 5xx, a lost database connection) are retried three times with exponential backoff; a missing issue or an
  * enricher's permanent error fails at once. A job for a version the issue has moved past does nothing:
  * the edit enqueued its own job, and only the current version's results are ever written.
  */
@@ -19,7 +19,6 @@ export const enrichIssue = defineTask({
   payload: z.object({ issueId: z.string().uuid(), version: z.number().int().positive() }),
   maxAttempts: 4,
   backoff: { type: "exponential", baseMs: 1_000, maxMs: 30_000, jitter: true },
-  retryOn: [TransientError],
   // A safety net above ENRICHER_TIMEOUT_MS: an attempt that hangs anyway is retried.
   timeLimitMs: 120_000,
   async run(ctx, { issueId, version }) {

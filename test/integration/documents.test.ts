@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { TERMINAL_STATUSES } from "../../shared/db/jobs/job-record";
 import { docxWith, formWith, pdfWith, PNG_BYTES } from "../support/document-files";
 import { startStack, Stack } from "../support/stack";
 import { waitFor } from "../support/wait-for";
@@ -56,7 +57,8 @@ describe("documents", () => {
       const done = await settled(document.id);
       expect(done).toMatchObject({ status: "ready", error: null, embedder: "hashed-tf-512" });
       expect(done.chunkCount).toBeGreaterThan(0);
-      const job = await stack.job(document.jobId);
+      // The document turns ready inside the attempt; the job's outcome is committed just after it.
+      const job = await waitFor(() => stack.job(document.jobId), (current) => TERMINAL_STATUSES.includes(current.status));
       expect(job.status).toBe("succeeded");
       expect(job.progress).toMatchObject({ percent: 100, step: "done" });
       const chunks = (await stack.http("GET", `/api/v1/documents/${document.id}/chunks`)).body.items;
