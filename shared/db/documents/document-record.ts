@@ -46,6 +46,16 @@ export interface PublicDocument {
   updatedAt: string;
 }
 
+/**
+ * The document's own status, unless its job ended without an attempt that could record it: a job
+ * cancelled while still queued, or dead-lettered after its workers kept dying, never ran to the end.
+ */
+export function documentStatusOf(row: Pick<DocumentRow, "status" | "job_status">): DocumentStatus {
+  const unfinished = row.status === "queued" || row.status === "processing";
+  if (unfinished && (row.job_status === "cancelled" || row.job_status === "failed")) return row.job_status;
+  return row.status;
+}
+
 export function toPublicDocument(row: DocumentRow, statusUrlOf: (jobId: string) => string): PublicDocument {
   return {
     id: row.id,
@@ -54,7 +64,7 @@ export function toPublicDocument(row: DocumentRow, statusUrlOf: (jobId: string) 
     sizeBytes: Number(row.size_bytes),
     chunkSize: row.chunk_size,
     overlap: row.overlap,
-    status: row.status,
+    status: documentStatusOf(row),
     error: row.error,
     chunkCount: row.chunk_count,
     embedder: row.embedder,
