@@ -65,6 +65,16 @@ export interface PublicRun {
   updatedAt: string;
 }
 
+/**
+ * Request headers are often credentials (an `Authorization` token): the API shows which headers a run
+ * sends, not their values. The worker reads them from the row.
+ */
+export function redactedOptions(options: Record<string, unknown>): Record<string, unknown> {
+  const headers = options.headers;
+  if (typeof headers !== "object" || headers === null) return options;
+  return { ...options, headers: Object.fromEntries(Object.keys(headers).map((name) => [name, "[redacted]"])) };
+}
+
 export function toPublicRun(row: IngestionRunRow): PublicRun {
   const jobGaveUp = row.job_status === "failed" || row.job_status === "cancelled";
   return {
@@ -72,7 +82,7 @@ export function toPublicRun(row: IngestionRunRow): PublicRun {
     provider: row.provider,
     source: row.source,
     filters: row.filters,
-    options: row.options,
+    options: redactedOptions(row.options),
     status: row.status === "running" && jobGaveUp ? "failed" : row.status,
     records: countsOf(row),
     total: row.total === null ? null : Number(row.total),
