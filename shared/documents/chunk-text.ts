@@ -10,8 +10,6 @@ export const chunkOptionsSchema = z
 
 export type ChunkOptions = z.infer<typeof chunkOptionsSchema>;
 
-const SENTENCE_END = /[.!?;:]["')\]]?\s|\n/g;
-
 /**
  * Cuts text into chunks of at most `chunkSize` characters. A chunk ends at the last sentence end
  * (or line break) in its second half, else at the last space there, else mid-word; the next chunk
@@ -19,7 +17,9 @@ const SENTENCE_END = /[.!?;:]["')\]]?\s|\n/g;
  * found from either side. Whitespace runs are collapsed first (paragraph breaks are kept).
  */
 export function chunkText(raw: string, { chunkSize, overlap }: ChunkOptions): string[] {
-  const text = raw.replace(/\r\n?/g, "\n").replace(/[^\S\n]+/g, " ").replace(/\s*\n\s*\n\s*/g, "\n\n").trim();
+  // Only whitespace that changes is matched (runs, tabs, no-break spaces): replacing each of a
+  // large text's millions of single spaces with itself would churn hundreds of MB of garbage.
+  const text = raw.replace(/\r\n?/g, "\n").replace(/[^\S\n]{2,}|[^\S\n ]/g, " ").replace(/\s*\n\s*\n\s*/g, "\n\n").trim();
   const chunks: string[] = [];
   let start = 0;
   while (start < text.length) {
@@ -33,14 +33,26 @@ export function chunkText(raw: string, { chunkSize, overlap }: ChunkOptions): st
   return chunks;
 }
 
-/** The best place to end a chunk between `from` and `to`: after a sentence, else at a space, else `to`. */
+const SENTENCE_MARKS = ".!?;:";
+const CLOSERS = "\"')]";
+
+/**
+ * The best place to end a chunk between `from` and `to`: after the last sentence end (a mark, maybe
+ * a closing quote or bracket, then whitespace) or line break, else at the last space, else `to`.
+ * A character scan rather than a regex over a copied window: a large document has a hundred
+ * thousand cuts, and their garbage would dominate the worker's memory.
+ */
 function cutPoint(text: string, from: number, to: number): number {
-  const window = text.slice(from, to + 1);
-  let sentenceEnd = -1;
-  for (const match of window.matchAll(SENTENCE_END)) sentenceEnd = (match.index ?? 0) + match[0].length;
-  if (sentenceEnd > 0) return Math.min(from + sentenceEnd, to);
-  const space = window.lastIndexOf(" ");
-  return space > 0 ? from + space : to;
+  let lastSpace = -1;
+  for (let index = Math.min(to, text.length - 1); index > from; index--) {
+    const char = text[index];
+    if (char === "\n") return Math.min(index + 1, to);
+    if (char !== " ") continue;
+    const before = CLOSERS.includes(text[index - 1]) && index - 2 >= from ? text[index - 2] : text[index - 1];
+    if (SENTENCE_MARKS.includes(before)) return Math.min(index + 1, to);
+    if (lastSpace < 0) lastSpace = index;
+  }
+  return lastSpace > 0 ? lastSpace : to;
 }
 
 /** The first word start at or after `from` (but not past `limit`), so overlaps begin with a whole word. */

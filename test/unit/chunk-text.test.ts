@@ -43,6 +43,7 @@ describe("chunkText", () => {
   it("collapses whitespace, keeps paragraph breaks, and gives nothing for blank text", () => {
     expect(chunkText("a   b\t\tc\r\n\r\n\r\nd", { chunkSize: 100, overlap: 0 })).toEqual(["a b c\n\nd"]);
     expect(chunkText(" \n\t ", { chunkSize: 100, overlap: 0 })).toEqual([]);
+    expect(chunkText("one\ttwo\u00a0three \t four", { chunkSize: 100, overlap: 0 })).toEqual(["one two three four"]);
   });
 });
 
