@@ -21,6 +21,7 @@ import { createTenant, ensureDatabase, openBenchDb, postgresVersion } from "./da
 import { describeMachine, gitRevision } from "./machine";
 import { percentiles } from "./percentiles";
 import { rabbitmqVersion } from "./rabbitmq";
+import { waitUntil } from "./wait-until";
 
 const ISSUES = Number(process.env.BENCH_ENRICH_ISSUES ?? 2_000);
 const CONCURRENCY = Number(process.env.BENCH_ENRICH_CONCURRENCY ?? 32);
@@ -34,14 +35,6 @@ const issueNumber = (index: number) => {
   const sample = ISSUE_SAMPLES[index % ISSUE_SAMPLES.length];
   return { title: `${sample.title} (#${index})`, body: sample.body };
 };
-
-async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = TIMEOUT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** Part 1: the enricher alone, in this process. */
 function measureOffline() {
@@ -97,7 +90,7 @@ async function main(): Promise<void> {
       const [{ count }] = await db("issues").where({ organization_id: organizationId, enriched_version: 1 }).count<{ count: string }[]>("* as count");
       return Number(count) >= ISSUES;
     };
-    await waitUntil(enriched, `${ISSUES} issues to be enriched`);
+    await waitUntil(enriched, `${ISSUES} issues to be enriched`, TIMEOUT_MS);
     const { rows } = await db.raw<{ rows: { latency_ms: number; created_at: Date; enriched_at: Date }[] }>(
       `SELECT EXTRACT(EPOCH FROM enriched_at - created_at)::float8 * 1000 AS latency_ms, created_at, enriched_at
        FROM issues WHERE organization_id = ?`,

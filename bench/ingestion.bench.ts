@@ -22,6 +22,7 @@ import { createTenant, ensureDatabase, openBenchDb, postgresVersion } from "./da
 import { describeMachine, gitRevision } from "./machine";
 import { startApiNode, stopApiNode } from "./api-node";
 import { rabbitmqVersion } from "./rabbitmq";
+import { waitUntil } from "./wait-until";
 
 const ROWS = Number(process.env.BENCH_INGEST_ROWS ?? 1_000_000);
 const PORT = Number(process.env.BENCH_INGEST_PORT ?? 3903);
@@ -32,14 +33,6 @@ const TIMEOUT_MS = 900_000;
 const STATUSES = ["open", "paid", "refunded", "cancelled"];
 
 const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
-
-async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = TIMEOUT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 async function writeCsv(file: string, rows: number): Promise<void> {
   const out = createWriteStream(file);
@@ -72,7 +65,7 @@ async function ingestOnce(db: Db, apiKey: string, organizationId: string, label:
   if (response.status !== 202) throw new Error(`HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`);
   const { id } = (await response.json()) as { id: string };
   const run = () => db("ingestion_runs").where({ id, organization_id: organizationId }).first();
-  await waitUntil(async () => (await run()).status !== "running", `run ${id}`);
+  await waitUntil(async () => (await run()).status !== "running", `run ${id}`, TIMEOUT_MS, 200);
   const seconds = (performance.now() - started) / 1000;
   const row = await run();
   if (row.status !== "success" || Number(row.records_written) !== ROWS) throw new Error(`${label}: ${JSON.stringify(row)}`);

@@ -23,6 +23,7 @@ import { percentiles } from "./percentiles";
 import { cpuDelta, cpuSnapshot, CpuGroups } from "./proc-stats";
 import { deleteQueues, rabbitmqVersion, topologyQueueNames } from "./rabbitmq";
 import { WorkerProcess } from "./worker-process";
+import { waitUntil } from "./wait-until";
 
 const LATENESS_RUNS = 1_000;
 const LATENESS_SCHEDULES = Number(process.env.BENCH_SCHEDULER_SCHEDULES ?? 100);
@@ -48,14 +49,6 @@ interface Lateness {
   /** Fire time → run row recorded. */
   record: ReturnType<typeof percentiles>;
   coalesced: number;
-}
-
-async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = STEP_TIMEOUT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 async function dbNow(db: Db): Promise<Date> {
@@ -101,7 +94,7 @@ async function waitForLeader(db: Db): Promise<void> {
       "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'conveyor-scheduler-listener'",
     );
     return rows[0].count !== "0";
-  }, "the scheduler to lead", 60_000);
+  }, "the scheduler to lead", 60_000, 200);
 }
 
 const stop = (db: Db, organizationId: string) =>
@@ -120,7 +113,7 @@ async function measureLateness(db: Db): Promise<Lateness> {
     [organizationId, start, LATENESS_SCHEDULES, LATENESS_SCHEDULES],
   );
   const lastFireTime = new Date(start.getTime() + Math.ceil(LATENESS_RUNS / LATENESS_SCHEDULES) * 1_000);
-  await waitUntil(async () => (await runsWithJobs(db, organizationId, lastFireTime)) >= LATENESS_RUNS, `${LATENESS_RUNS} runs`);
+  await waitUntil(async () => (await runsWithJobs(db, organizationId, lastFireTime)) >= LATENESS_RUNS, `${LATENESS_RUNS} runs`, STEP_TIMEOUT_MS, 200);
   await stop(db, organizationId);
   return lateness(db, organizationId, lastFireTime, LATENESS_RUNS);
 }
@@ -158,7 +151,7 @@ async function measureStep(db: Db, schedules: number, cpuGroups: CpuGroups): Pro
     );
     return Date.now() > lastFireTime.getTime() + 1_000 && rows[0].due === "0" && rows[0].pending === "0";
   };
-  await waitUntil(settled, `${schedules} schedules to fire ${BURSTS} times`);
+  await waitUntil(settled, `${schedules} schedules to fire ${BURSTS} times`, STEP_TIMEOUT_MS, 200);
   const cpu = cpuDelta(cpuBefore, cpuSnapshot(cpuGroups));
   await stop(db, organizationId);
   return {

@@ -16,6 +16,7 @@ import { describeMachine, gitRevision } from "./machine";
 import { memoryStatus } from "./proc-stats";
 import { deleteQueues, rabbitmqVersion, topologyQueueNames } from "./rabbitmq";
 import { WorkerProcess } from "./worker-process";
+import { waitUntil } from "./wait-until";
 
 const CLIENTS = Number(process.env.BENCH_SSE_CLIENTS ?? 1_000);
 const JOBS = Number(process.env.BENCH_SSE_JOBS ?? 200);
@@ -57,14 +58,6 @@ function openClient(apiKey: string, received: Map<string, number[]>, agent: http
   });
 }
 
-async function waitUntil(check: () => Promise<boolean> | boolean, what: string, timeoutMs = TIMEOUT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 async function main(): Promise<void> {
   const databaseUrl = await ensureDatabase(ADMIN_URL, process.env.BENCH_DATABASE ?? "conveyor_bench");
   const db = await openBenchDb(databaseUrl);
@@ -100,7 +93,7 @@ async function main(): Promise<void> {
       ids.push(((await response.json()) as { id: string }).id);
       await new Promise((resolve) => setTimeout(resolve, 10)); // a steady stream, not one burst
     }
-    await waitUntil(() => ids.every((id) => (received.get(id)?.length ?? 0) >= CLIENTS), "every client to see every job");
+    await waitUntil(() => ids.every((id) => (received.get(id)?.length ?? 0) >= CLIENTS), "every client to see every job", TIMEOUT_MS);
 
     const rows = await db("jobs").where("organization_id", organizationId).select<{ id: string; finished_at: Date }[]>("id", "finished_at");
     const latencies: number[] = [];
