@@ -1,30 +1,32 @@
 /**
- * Documents: how fast the document pipeline processes a 50 MB text file (extract, chunk, embed with
- * the offline embedder, store chunks and vectors in Postgres in one transaction), and the peak
- * resident memory of the process doing it.
+ * Documents: how fast a 50 MB text file goes through the real pipeline, and the worker's peak memory.
+ * The file is POSTed to /api/v1/documents (multipart, streamed to UPLOAD_DIR) → a `documents.process`
+ * job through RabbitMQ → the worker extracts, chunks, embeds with the offline embedder and stores
+ * chunks and vectors in Postgres in one transaction.
  *
- * It runs `runDocumentPipeline` with `storeChunks`, exactly what the `documents.process` task runs,
- * in this process against the benchmark database, without RabbitMQ (the job around it adds a claim
- * and a few progress rows, nothing per byte). The file is generated first (streamed, so it does not
- * count towards the peak): sentences of words drawn from a 5,000-word vocabulary by a seeded PRNG.
- * Peak RSS is the process's high-water mark (getrusage maxrss), measured before and after.
+ * One child process runs the API and the worker (SERVICES=gateway,auth,jobs,documents), started as
+ * `npm start` starts a node, so its memory is its own: idle RSS, sampled peak and the kernel's VmHWM.
+ * The file is generated first (streamed): sentences of words drawn from a 5,000-word vocabulary by a
+ * seeded PRNG, so every run processes the same text.
  *
  *   npm run bench:documents            (BENCH_DOCUMENTS_MB=50, BENCH_DOCUMENTS_CHUNK_SIZE=500)
  */
-import { appendFileSync, createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
+import { appendFileSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { once } from "node:events";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { insertDocument } from "../shared/db/documents/insert-document";
-import { storeChunks } from "../shared/db/documents/store-chunks";
-import { runDocumentPipeline } from "../shared/documents/document-pipeline";
-import { hashedEmbedder } from "../shared/documents/hashed-embedder";
+import type { Db } from "../shared/db/knex";
+import { startApiNode, stopApiNode } from "./api-node";
 import { createTenant, ensureDatabase, openBenchDb, postgresVersion } from "./database";
 import { describeMachine, gitRevision } from "./machine";
-import { memoryStatus } from "./proc-stats";
+import { rabbitmqVersion } from "./rabbitmq";
+import { waitUntil } from "./wait-until";
 
 const SIZE_MB = Number(process.env.BENCH_DOCUMENTS_MB ?? 50);
 const CHUNK_SIZE = Number(process.env.BENCH_DOCUMENTS_CHUNK_SIZE ?? 500);
+const PORT = Number(process.env.BENCH_DOCUMENTS_PORT ?? 3904);
+const AMQP_URL = process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672";
+const TIMEOUT_MS = 900_000;
 const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const REPORT_FILE = process.env.BENCH_REPORT_FILE ?? path.resolve(__dirname, "../BENCHMARKS.md");
 
@@ -64,58 +66,82 @@ async function writeTextFile(file: string, bytes: number): Promise<void> {
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
 const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
 
+interface JobTimes {
+  status: string;
+  queuedToFinishMs: number;
+  runMs: number;
+  attempts: number;
+}
+
+async function jobTimes(db: Db, jobId: string): Promise<JobTimes> {
+  const { rows } = await db.raw<{ rows: { status: string; queued_ms: number; run_ms: number; attempts: number }[] }>(
+    `SELECT status, attempts,
+            EXTRACT(EPOCH FROM finished_at - created_at) * 1000 AS queued_ms,
+            EXTRACT(EPOCH FROM finished_at - started_at) * 1000 AS run_ms
+     FROM jobs WHERE id = ?`,
+    [jobId],
+  );
+  const [row] = rows;
+  return { status: row.status, queuedToFinishMs: Number(row.queued_ms), runMs: Number(row.run_ms), attempts: row.attempts };
+}
+
 async function main(): Promise<void> {
   const databaseUrl = await ensureDatabase(ADMIN_URL, process.env.BENCH_DATABASE ?? "conveyor_bench");
   const db = await openBenchDb(databaseUrl);
   const work = mkdtempSync(path.join(tmpdir(), "conveyor-bench-documents-"));
+  const uploadDir = path.join(work, "uploads");
+  mkdirSync(uploadDir);
   const file = path.join(work, "large.txt");
+  const prefix = `conveyor_bench_documents_${Date.now().toString(36)}`;
+  const nodeId = `bench-documents-${process.pid}`;
+  await writeTextFile(file, SIZE_MB * 1024 * 1024);
+  const size = statSync(file).size;
+  const node = await startApiNode({
+    services: "gateway,auth,jobs,documents",
+    databaseUrl,
+    prefix,
+    nodeId,
+    port: PORT,
+    env: { UPLOAD_DIR: uploadDir, UPLOAD_MAX_BYTES: String(size + 1024 * 1024), EMBEDDER: "offline" },
+  });
   try {
-    const machine = describeMachine({ postgres: await postgresVersion(db), rabbitmq: "not used" });
-    await writeTextFile(file, SIZE_MB * 1024 * 1024);
-    const size = statSync(file).size;
-    const { organizationId } = await createTenant(db, "documents");
+    const machine = describeMachine({ postgres: await postgresVersion(db), rabbitmq: await rabbitmqVersion(AMQP_URL) });
+    const { organizationId, apiKey } = await createTenant(db, "documents");
     const overlap = Math.floor(CHUNK_SIZE / 10);
-    const document = await insertDocument(db, organizationId, {
-      filename: "large.txt",
-      contentType: "text/plain",
-      sizeBytes: size,
-      storedPath: file,
-      chunkSize: CHUNK_SIZE,
-      overlap,
-    });
-    const rssBefore = memoryStatus(process.pid)?.rss ?? NaN;
-    const peakBefore = process.resourceUsage().maxRSS * 1024;
-    const stages: { step: string; at: number }[] = [];
+    node.startSampling();
+    const form = new FormData();
+    form.set("chunkSize", String(CHUNK_SIZE));
+    form.set("overlap", String(overlap));
+    form.set("file", new Blob([readFileSync(file)], { type: "text/plain" }), "large.txt");
     const started = Date.now();
-    const { chunkCount } = await runDocumentPipeline(
-      { storedPath: file, contentType: "text/plain", chunkSize: CHUNK_SIZE, overlap },
-      hashedEmbedder,
-      {
-        signal: new AbortController().signal,
-        progress: async (_percent, step) => {
-          stages.push({ step, at: Date.now() });
-        },
-        store: (chunks) => storeChunks(db, organizationId, document.id, hashedEmbedder.name, chunks, () => undefined),
-      },
-    );
-    const processMs = Date.now() - started;
-    const peakRss = process.resourceUsage().maxRSS * 1024;
-    const stageTimes = stages.slice(0, -1).map((stage, index) => `${stage.step} ${seconds(stages[index + 1].at - stage.at)} s`);
+    const response = await fetch(`http://127.0.0.1:${PORT}/api/v1/documents`, { method: "POST", headers: { authorization: `Bearer ${apiKey}` }, body: form });
+    if (response.status !== 202) throw new Error(`HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`);
+    const uploadMs = Date.now() - started;
+    const document = (await response.json()) as { id: string; job: { id: string } };
+    const row = () => db("documents").where({ id: document.id }).first<{ status: string; chunk_count: number; error: string | null }>();
+    await waitUntil(async () => ["ready", "failed", "cancelled"].includes((await row()).status), "the document to be processed", TIMEOUT_MS, 200);
+    const totalMs = Date.now() - started;
+    const memory = node.memory();
+    const { status, chunk_count: chunkCount, error } = await row();
+    if (status !== "ready") throw new Error(`document ${status}: ${error}`);
+    const job = await jobTimes(db, document.job.id);
+    // The tenant's documents and chunks go with it, so the next run starts from the same tables.
+    await db("organizations").where({ id: organizationId }).delete();
 
     const lines = [
       `## ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC — documents`,
       "",
       "- Command: `npm run bench:documents`",
-      `- Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB RAM; load average ${machine.loadAverage} at the start; Node ${machine.node}, PostgreSQL ${machine.postgres}; Conveyor ${gitRevision()}`,
-      `- Setup: the \`documents.process\` pipeline (runDocumentPipeline + storeChunks) in the benchmark process, without RabbitMQ; a generated ${mib(size)} MiB UTF-8 text file (seeded sentences over a 5,000-word vocabulary); chunkSize ${CHUNK_SIZE}, overlap ${overlap}; offline embedder (${hashedEmbedder.name}); chunks and vectors stored in one transaction`,
-      `- Processing: ${seconds(processMs)} s, **${(size / 1024 / 1024 / (processMs / 1000)).toFixed(2)} MiB/s**; ${chunkCount.toLocaleString("en-US")} chunks; stages: ${stageTimes.join(", ")}`,
-      `- Process memory: RSS ${mib(rssBefore)} MiB before, peak RSS (maxrss) ${mib(peakBefore)} MiB before and **${mib(peakRss)} MiB during processing**`,
+      `- Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB RAM; load average ${machine.loadAverage} at the start; Node ${machine.node}, PostgreSQL ${machine.postgres}, RabbitMQ ${machine.rabbitmq}; Conveyor ${gitRevision()}`,
+      `- Input: a generated ${mib(size)} MiB UTF-8 text file (seeded sentences over a 5,000-word vocabulary) POSTed to /api/v1/documents; chunkSize ${CHUNK_SIZE}, overlap ${overlap}; offline embedder; one process with the API and the worker (SERVICES=gateway,auth,jobs,documents)`,
+      `- Upload (streamed to UPLOAD_DIR, 202): ${seconds(uploadMs)} s; the job's attempt: ${seconds(job.runMs)} s, **${(size / 1024 / 1024 / (job.runMs / 1000)).toFixed(2)} MiB/s**; POST → document ready: ${seconds(totalMs)} s; ${chunkCount.toLocaleString("en-US")} chunks; attempts ${job.attempts}`,
+      `- Process RSS: idle ${mib(memory.idleRss)} MiB, sampled peak ${mib(memory.sampledPeakRss)} MiB, VmHWM **${mib(memory.peakRss)} MiB**`,
       "",
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
     if (REPORT_FILE) appendFileSync(REPORT_FILE, `\n${lines.join("\n")}`);
   } finally {
-    await db.raw("DELETE FROM documents WHERE filename = 'large.txt'").catch(() => undefined);
+    await stopApiNode(node, AMQP_URL, prefix, nodeId);
     await db.destroy();
     rmSync(work, { recursive: true, force: true });
   }
