@@ -11,7 +11,7 @@ const errorResponse = (description: string) => ({ description, content: json(ref
 const idParameter = { name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } };
 const dateTime = { type: "string", format: "date-time" };
 const nullable = (type: string, extra: object = {}) => ({ type: [type, "null"], ...extra });
-/** `limit` and `cursor` of a newest-first list, and the `{ items, nextCursor }` page it answers. */
+/** `limit` and `cursor` of a cursor-paged list, and the `{ items, nextCursor }` page it answers. */
 const pageParameters = [
   { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 500, default: 50 } },
   { name: "cursor", in: "query", schema: { type: "string" }, description: "The previous page's nextCursor" },
@@ -276,10 +276,6 @@ export const openApiDocument = {
           updatedAt: dateTime,
         },
       },
-      JobPage: {
-        type: "object",
-        properties: { items: { type: "array", items: ref("Job") }, nextCursor: { type: ["string", "null"] } },
-      },
       Error: {
         type: "object",
         properties: {
@@ -312,10 +308,9 @@ export const openApiDocument = {
           { name: "queue", in: "query", schema: { type: "string" } },
           { name: "createdAfter", in: "query", schema: { type: "string", format: "date-time" } },
           { name: "createdBefore", in: "query", schema: { type: "string", format: "date-time" } },
-          { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 500, default: 50 } },
-          { name: "cursor", in: "query", schema: { type: "string" } },
+          ...pageParameters,
         ],
-        responses: { 200: { description: "A page of jobs", content: json(ref("JobPage")) }, ...commonErrors },
+        responses: { 200: { description: "A page of jobs", content: pageOf(ref("Job")) }, ...commonErrors },
       },
     },
     "/jobs/bulk": {
@@ -329,7 +324,7 @@ export const openApiDocument = {
       },
     },
     "/jobs/dead-letters": {
-      get: { summary: "Failed (dead-lettered) jobs", responses: { 200: { description: "A page of jobs", content: json(ref("JobPage")) } } },
+      get: { summary: "Failed (dead-lettered) jobs", responses: { 200: { description: "A page of jobs", content: pageOf(ref("Job")) } } },
     },
     "/jobs/{id}": {
       get: {
@@ -368,13 +363,12 @@ export const openApiDocument = {
         parameters: [
           { name: "task", in: "query", schema: { type: "string" } },
           { name: "enabled", in: "query", schema: { type: "boolean" } },
-          { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 500, default: 50 } },
-          { name: "cursor", in: "query", schema: { type: "string" } },
+          ...pageParameters,
         ],
         responses: {
           200: {
             description: "A page of schedules",
-            content: json({ type: "object", properties: { items: { type: "array", items: ref("Schedule") }, nextCursor: nullable("string") } }),
+            content: pageOf(ref("Schedule")),
           },
           ...commonErrors,
         },
@@ -442,7 +436,7 @@ export const openApiDocument = {
         responses: {
           200: {
             description: "A page of runs",
-            content: json({ type: "object", properties: { items: { type: "array", items: ref("ScheduleRun") }, nextCursor: nullable("string") } }),
+            content: pageOf(ref("ScheduleRun")),
           },
           404: errorResponse("No such schedule"),
           ...commonErrors,
@@ -466,13 +460,12 @@ export const openApiDocument = {
           { name: "label", in: "query", schema: { type: "string" }, description: "Repeat for issues with every label" },
           { name: "enriched", in: "query", schema: { type: "boolean" }, description: "Whether the current version has its summary and tags" },
           { name: "q", in: "query", schema: { type: "string", maxLength: 300 }, description: "Case-insensitive text in the title" },
-          { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 500, default: 50 } },
-          { name: "cursor", in: "query", schema: { type: "string" } },
+          ...pageParameters,
         ],
         responses: {
           200: {
             description: "A page of issues",
-            content: json({ type: "object", properties: { items: { type: "array", items: ref("Issue") }, nextCursor: nullable("string") } }),
+            content: pageOf(ref("Issue")),
           },
           ...commonErrors,
         },
@@ -602,13 +595,7 @@ export const openApiDocument = {
         responses: {
           200: {
             description: "A page of chunks",
-            content: json({
-              type: "object",
-              properties: {
-                items: { type: "array", items: { type: "object", properties: { ordinal: { type: "integer" }, content: { type: "string" } } } },
-                nextCursor: nullable("string"),
-              },
-            }),
+            content: pageOf({ type: "object", properties: { ordinal: { type: "integer" }, content: { type: "string" } } }),
           },
           404: errorResponse("No such document"),
           ...commonErrors,
