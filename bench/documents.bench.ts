@@ -11,16 +11,17 @@
  *
  *   npm run bench:documents            (BENCH_DOCUMENTS_MB=50, BENCH_DOCUMENTS_CHUNK_SIZE=500)
  */
-import { appendFileSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { once } from "node:events";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Db } from "../shared/db/knex";
 import { startApiNode, stopApiNode } from "./api-node";
 import { createTenant, ensureDatabase, openBenchDb, postgresVersion } from "./database";
-import { describeMachine, gitRevision } from "./machine";
+import { describeMachine } from "./machine";
 import { rabbitmqVersion } from "./rabbitmq";
 import { waitUntil } from "./wait-until";
+import { reportSection } from "./report-section";
 
 const SIZE_MB = Number(process.env.BENCH_DOCUMENTS_MB ?? 50);
 const CHUNK_SIZE = Number(process.env.BENCH_DOCUMENTS_CHUNK_SIZE ?? 500);
@@ -28,7 +29,6 @@ const PORT = Number(process.env.BENCH_DOCUMENTS_PORT ?? 3904);
 const AMQP_URL = process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672";
 const TIMEOUT_MS = 900_000;
 const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const REPORT_FILE = process.env.BENCH_REPORT_FILE ?? path.resolve(__dirname, "../BENCHMARKS.md");
 
 /** mulberry32: a tiny seeded PRNG, so every run processes the same text. */
 function prng(seed: number): () => number {
@@ -128,18 +128,11 @@ async function main(): Promise<void> {
     // The tenant's documents and chunks go with it, so the next run starts from the same tables.
     await db("organizations").where({ id: organizationId }).delete();
 
-    const lines = [
-      `## ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC — documents`,
-      "",
-      "- Command: `npm run bench:documents`",
-      `- Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB RAM; load average ${machine.loadAverage} at the start; Node ${machine.node}, PostgreSQL ${machine.postgres}, RabbitMQ ${machine.rabbitmq}; Conveyor ${gitRevision()}`,
+    reportSection("documents", "bench:documents", machine, [
       `- Input: a generated ${mib(size)} MiB UTF-8 text file (seeded sentences over a 5,000-word vocabulary) POSTed to /api/v1/documents; chunkSize ${CHUNK_SIZE}, overlap ${overlap}; offline embedder; one process with the API and the worker (SERVICES=gateway,auth,jobs,documents)`,
       `- Upload (streamed to UPLOAD_DIR, 202): ${seconds(uploadMs)} s; the job's attempt: ${seconds(job.runMs)} s, **${(size / 1024 / 1024 / (job.runMs / 1000)).toFixed(2)} MiB/s**; POST → document ready: ${seconds(totalMs)} s; ${chunkCount.toLocaleString("en-US")} chunks; attempts ${job.attempts}`,
       `- Process RSS: idle ${mib(memory.idleRss)} MiB, sampled peak ${mib(memory.sampledPeakRss)} MiB, VmHWM **${mib(memory.peakRss)} MiB**`,
-      "",
-    ];
-    process.stdout.write(`${lines.join("\n")}\n`);
-    if (REPORT_FILE) appendFileSync(REPORT_FILE, `\n${lines.join("\n")}`);
+    ]);
   } finally {
     await stopApiNode(node, AMQP_URL, prefix, nodeId);
     await db.destroy();

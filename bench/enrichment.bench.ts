@@ -11,24 +11,22 @@
  *
  *   npm run bench:enrichment
  */
-import { appendFileSync } from "node:fs";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { offlineEnrichment } from "../shared/enrichment/offline-enricher";
 import { ISSUE_SAMPLES } from "../test/support/issue-samples";
 import { startApiNode, stopApiNode } from "./api-node";
 import { createTenant, ensureDatabase, openBenchDb, postgresVersion } from "./database";
-import { describeMachine, gitRevision } from "./machine";
+import { describeMachine } from "./machine";
 import { percentiles } from "./percentiles";
 import { rabbitmqVersion } from "./rabbitmq";
 import { waitUntil } from "./wait-until";
+import { reportSection } from "./report-section";
 
 const ISSUES = Number(process.env.BENCH_ENRICH_ISSUES ?? 2_000);
 const CONCURRENCY = Number(process.env.BENCH_ENRICH_CONCURRENCY ?? 32);
 const PORT = Number(process.env.BENCH_ENRICH_PORT ?? 3902);
 const AMQP_URL = process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672";
 const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const REPORT_FILE = process.env.BENCH_REPORT_FILE ?? path.resolve(__dirname, "../BENCHMARKS.md");
 const TIMEOUT_MS = 600_000;
 
 const issueNumber = (index: number) => {
@@ -68,6 +66,7 @@ async function main(): Promise<void> {
   const node = await startApiNode({ services: "gateway,auth,jobs,enrichment", databaseUrl, prefix, nodeId, port: PORT });
   try {
     const { organizationId, apiKey } = await createTenant(db, "enrichment");
+    const machine = describeMachine({ postgres: await postgresVersion(db), rabbitmq: await rabbitmqVersion(AMQP_URL) });
     node.startSampling();
 
     const postStart = performance.now();
@@ -101,21 +100,13 @@ async function main(): Promise<void> {
     const endToEnd = percentiles(rows.map((row) => row.latency_ms));
     const memory = node.memory();
 
-    const machine = describeMachine({ postgres: await postgresVersion(db), rabbitmq: await rabbitmqVersion(AMQP_URL) });
     const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
-    const lines = [
-      `## ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC — enrichment`,
-      "",
-      "- Command: `npm run bench:enrichment`",
-      `- Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB RAM; load average ${machine.loadAverage} at the start; Node ${machine.node}, PostgreSQL ${machine.postgres}, RabbitMQ ${machine.rabbitmq}; Conveyor ${gitRevision()}`,
+    reportSection("enrichment", "bench:enrichment", machine, [
       `- Offline enricher alone (one thread, the benchmark process): first call ${ms(offline.firstCallMs)} ms (loads wink-nlp's model); then ${ISSUES.toLocaleString("en-US")} real-style issues (1–2 KB of markdown each) at ${offline.perSecond.toFixed(0)} issues/s, p50 ${ms(offline.spread.p50)} ms, p99 ${ms(offline.spread.p99)} ms, max ${ms(offline.spread.max)} ms; one ${(offline.largeBytes / 1024).toFixed(0)} KB body (the API's limit is 64 KB) ${ms(offline.largeMs)} ms`,
       `- End to end: one process with the API and the worker (SERVICES=gateway,auth,jobs,enrichment, offline enricher); ${ISSUES.toLocaleString("en-US")} issues POSTed ${CONCURRENCY} at a time: ${(ISSUES / postSeconds).toFixed(0)} creates/s (201 with the enrichment job); all enriched ${((last - first) / 1_000).toFixed(1)} s after the first was created (${(ISSUES / ((last - first) / 1_000)).toFixed(0)} issues/s, creation included)`,
       `- created → enriched: p50 ${endToEnd.p50.toFixed(0)} ms, p95 ${endToEnd.p95.toFixed(0)} ms, p99 ${endToEnd.p99.toFixed(0)} ms, max ${endToEnd.max.toFixed(0)} ms (under load: the worker shares the process and its CPU with the API)`,
       `- Process RSS: idle ${mib(memory.idleRss)}, peak (VmHWM) ${mib(memory.peakRss)}`,
-      "",
-    ];
-    process.stdout.write(`${lines.join("\n")}\n`);
-    if (REPORT_FILE) appendFileSync(REPORT_FILE, `\n${lines.join("\n")}`);
+    ]);
   } finally {
     await stopApiNode(node, AMQP_URL, prefix, nodeId);
     await db.destroy();

@@ -12,23 +12,22 @@
  *   npm run bench:ingestion
  */
 import { createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
-import { appendFileSync } from "node:fs";
 import { once } from "node:events";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Db } from "../shared/db/knex";
 import { createTenant, ensureDatabase, openBenchDb, postgresVersion } from "./database";
-import { describeMachine, gitRevision } from "./machine";
+import { describeMachine } from "./machine";
 import { startApiNode, stopApiNode } from "./api-node";
 import { rabbitmqVersion } from "./rabbitmq";
 import { waitUntil } from "./wait-until";
+import { reportSection } from "./report-section";
 
 const ROWS = Number(process.env.BENCH_INGEST_ROWS ?? 1_000_000);
 const PORT = Number(process.env.BENCH_INGEST_PORT ?? 3903);
 const AMQP_URL = process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672";
 const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const REPORT_FILE = process.env.BENCH_REPORT_FILE ?? path.resolve(__dirname, "../BENCHMARKS.md");
 const TIMEOUT_MS = 900_000;
 const STATUSES = ["open", "paid", "refunded", "cancelled"];
 
@@ -94,6 +93,7 @@ async function main(): Promise<void> {
   });
   try {
     const { organizationId, apiKey } = await createTenant(db, "ingestion");
+    const machine = describeMachine({ postgres: await postgresVersion(db), rabbitmq: await rabbitmqVersion(AMQP_URL) });
     node.startSampling();
     const runs = [await ingestOnce(db, apiKey, organizationId, "first run (inserts)"), await ingestOnce(db, apiKey, organizationId, "second run (updates)")];
     const memory = node.memory();
@@ -102,12 +102,7 @@ async function main(): Promise<void> {
     // The tenant's records go with it, so the next run starts from the same tables.
     await db("organizations").where({ id: organizationId }).delete();
 
-    const machine = describeMachine({ postgres: await postgresVersion(db), rabbitmq: await rabbitmqVersion(AMQP_URL) });
-    const lines = [
-      `## ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC — ingestion`,
-      "",
-      `- Command: \`npm run bench:ingestion\``,
-      `- Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB RAM; load average ${machine.loadAverage} at the start; Node ${machine.node}, PostgreSQL ${machine.postgres}, RabbitMQ ${machine.rabbitmq}; Conveyor ${gitRevision()}`,
+    reportSection("ingestion", "bench:ingestion", machine, [
       `- Input: ${ROWS.toLocaleString("en")} CSV rows, ${mib(statSync(csv).size)} MiB, file provider, batches of 1,000 rows; one process with the API and the worker (SERVICES=gateway,auth,jobs,ingestion); records stored afterwards: ${Number(count).toLocaleString("en")}`,
       "",
       "| run | POST → success (s) | job start → finish (s) | rows/s |",
@@ -115,10 +110,7 @@ async function main(): Promise<void> {
       ...runs.map((run) => `| ${run.label} | ${run.seconds.toFixed(1)} | ${run.jobSeconds.toFixed(1)} | ${run.rowsPerSecond.toLocaleString("en")} |`),
       "",
       `- Process RSS: idle ${mib(memory.idleRss)} MiB, sampled peak while ingesting ${mib(memory.sampledPeakRss)} MiB, VmHWM ${mib(memory.peakRss)} MiB`,
-      "",
-    ];
-    console.log(lines.join("\n"));
-    if (REPORT_FILE) appendFileSync(REPORT_FILE, `\n${lines.join("\n")}`);
+    ]);
   } finally {
     await stopApiNode(node, AMQP_URL, prefix, nodeId);
     await db.destroy();

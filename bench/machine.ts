@@ -17,7 +17,7 @@ export interface Machine {
   revision: string;
 }
 
-export function gitRevision(): string {
+function gitRevision(): string {
   const cwd = path.resolve(__dirname, "..");
   try {
     const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd, encoding: "utf8" }).trim();

@@ -14,16 +14,15 @@
  *
  *   npm run bench:scheduler
  */
-import { appendFileSync } from "node:fs";
-import path from "node:path";
 import type { Db } from "../shared/db/knex";
 import { createTenant, ensureDatabase, openBenchDb, postgresVersion } from "./database";
-import { describeMachine, gitRevision } from "./machine";
+import { describeMachine } from "./machine";
 import { percentiles } from "./percentiles";
 import { cpuDelta, cpuSnapshot, CpuGroups } from "./proc-stats";
 import { deleteQueues, rabbitmqVersion, topologyQueueNames } from "./rabbitmq";
 import { WorkerProcess } from "./worker-process";
 import { waitUntil } from "./wait-until";
+import { reportSection } from "./report-section";
 
 const LATENESS_RUNS = 1_000;
 const LATENESS_SCHEDULES = Number(process.env.BENCH_SCHEDULER_SCHEDULES ?? 100);
@@ -33,7 +32,6 @@ const BURSTS = 2;
 const ON_TIME_P99_MS = 1_000;
 const AMQP_URL = process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672";
 const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const REPORT_FILE = process.env.BENCH_REPORT_FILE ?? path.resolve(__dirname, "../BENCHMARKS.md");
 const STEP_TIMEOUT_MS = 180_000;
 
 interface RunTiming {
@@ -199,11 +197,7 @@ async function main(): Promise<void> {
     }
     const largest = steps.filter(onTime).pop();
 
-    const lines = [
-      `## ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC — scheduler`,
-      "",
-      "- Command: `npm run bench:scheduler`",
-      `- Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB RAM; load average ${machine.loadAverage} at the start; Node ${machine.node}, PostgreSQL ${machine.postgres}, RabbitMQ ${machine.rabbitmq}; Conveyor ${gitRevision()}`,
+    reportSection("scheduler", "bench:scheduler", machine, [
       "- Setup: one scheduler and the jobs service in one child process (SERVICES=scheduler,jobs), no worker; schedules inserted with SQL; lateness measured on Postgres's clock from each run's fire time to its job row's `created_at` (fire→job) and its run row's `created_at` (fire→record)",
       `- Lateness, ${firstPass.runs} due runs of ${LATENESS_SCHEDULES} every-second interval schedules with phases spread over the second: fire→job p50 ${ms(firstPass.job.p50)} ms, p99 ${ms(firstPass.job.p99)} ms (max ${ms(firstPass.job.max)}); fire→record p50 ${ms(firstPass.record.p50)} ms, p99 ${ms(firstPass.record.p99)} ms; missed runs ${firstPass.coalesced}`,
       `- Capacity: N cron schedules \`*/${BURST_PERIOD_S} * * * * *\` all due on the same second, ${BURSTS} bursts each; on time = every run fired, none missed, fire→job p99 under ${ON_TIME_P99_MS} ms`,
@@ -216,10 +210,7 @@ async function main(): Promise<void> {
       ),
       "",
       `- Largest number of schedules due on the same second that one scheduler keeps on time: ${largest ? largest.schedules.toLocaleString("en-US") : "none of the steps"}`,
-      "",
-    ];
-    process.stdout.write(`${lines.join("\n")}\n`);
-    if (REPORT_FILE) appendFileSync(REPORT_FILE, `\n${lines.join("\n")}`);
+    ]);
   } finally {
     await node.stop();
     await deleteQueues(AMQP_URL, topologyQueueNames(prefix, "default")).catch(() => 0);

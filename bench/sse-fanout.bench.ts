@@ -7,23 +7,21 @@
  *
  *   npm run bench:sse
  */
-import { appendFileSync } from "node:fs";
 import http from "node:http";
-import path from "node:path";
 import { percentiles } from "./percentiles";
 import { createTenant, ensureDatabase, openBenchDb, postgresVersion } from "./database";
-import { describeMachine, gitRevision } from "./machine";
+import { describeMachine } from "./machine";
 import { memoryStatus } from "./proc-stats";
 import { deleteQueues, rabbitmqVersion, topologyQueueNames } from "./rabbitmq";
 import { WorkerProcess } from "./worker-process";
 import { waitUntil } from "./wait-until";
+import { reportSection } from "./report-section";
 
 const CLIENTS = Number(process.env.BENCH_SSE_CLIENTS ?? 1_000);
 const JOBS = Number(process.env.BENCH_SSE_JOBS ?? 200);
 const PORT = Number(process.env.BENCH_SSE_PORT ?? 3901);
 const AMQP_URL = process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672";
 const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const REPORT_FILE = process.env.BENCH_REPORT_FILE ?? path.resolve(__dirname, "../BENCHMARKS.md");
 const TIMEOUT_MS = 5 * 60_000;
 const JOB_MARKER = '"job":{"id":"';
 
@@ -75,6 +73,7 @@ async function main(): Promise<void> {
   try {
     const { organizationId, apiKey } = await createTenant(db, "sse");
     await waitUntil(async () => (await fetch(`http://127.0.0.1:${PORT}/ready`).catch(() => undefined))?.ok === true, "the gateway", 60_000);
+    const machine = describeMachine({ postgres: await postgresVersion(db), rabbitmq: await rabbitmqVersion(AMQP_URL) });
     node.startSampling();
 
     const received = new Map<string, number[]>();
@@ -100,21 +99,13 @@ async function main(): Promise<void> {
     for (const row of rows) for (const at of received.get(row.id) ?? []) latencies.push(at - row.finished_at.getTime());
     const memory = node.memory();
     const spread = percentiles(latencies);
-    const machine = describeMachine({ postgres: await postgresVersion(db), rabbitmq: await rabbitmqVersion(AMQP_URL) });
     const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
-    const lines = [
-      `## ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC — SSE fan-out`,
-      "",
-      "- Command: `npm run bench:sse`",
-      `- Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB RAM; Node ${machine.node}, PostgreSQL ${machine.postgres}, RabbitMQ ${machine.rabbitmq}; Conveyor ${gitRevision()}`,
+    reportSection("SSE fan-out", "bench:sse", machine, [
       `- Setup: ${CLIENTS} SSE clients of one organization on one gateway; ${JOBS} demo.echo jobs POSTed one every ~10 ms; gateway, notifier, jobs and the demo worker in one child process (SERVICES=gateway,auth,jobs,notifier,demo); the clients in the benchmark process`,
       `- Deliveries measured: ${latencies.length} \`succeeded\` events (${JOBS} jobs × ${CLIENTS} clients)`,
       `- Commit (finished_at) → receipt: p50 ${spread.p50.toFixed(0)} ms, p95 ${spread.p95.toFixed(0)} ms, p99 ${spread.p99.toFixed(0)} ms, max ${spread.max.toFixed(0)} ms`,
       `- Gateway process RSS: idle ${mib(memory.idleRss)}, with ${CLIENTS} clients connected ${mib(rssWithClients)}, peak (VmHWM) ${mib(memory.peakRss)}`,
-      "",
-    ];
-    process.stdout.write(`${lines.join("\n")}\n`);
-    if (REPORT_FILE) appendFileSync(REPORT_FILE, `\n${lines.join("\n")}`);
+    ]);
   } finally {
     for (const client of clients) client.destroy();
     await node.stop();
