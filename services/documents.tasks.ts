@@ -5,16 +5,9 @@ import { setDocumentStatus } from "../shared/db/documents/set-document-state";
 import { storeChunks } from "../shared/db/documents/store-chunks";
 import { runDocumentPipeline } from "../shared/documents/document-pipeline";
 import { embedderFromConfig } from "../shared/documents/embedder-from-config";
-import { JobCancelledError, PermanentError, TimeLimitExceededError, TransientError, WorkerShutdownError } from "../shared/errors";
+import { JobCancelledError, PermanentError, TransientError } from "../shared/errors";
 import { runtimeFor } from "../shared/runtime";
 import { defineTask } from "../shared/tasks/define-task";
-import type { TaskContext } from "../shared/tasks/task-context";
-
-/** Whether this failure ends the job for good (so the document is marked and its file removed). */
-function isFinal(ctx: TaskContext, error: unknown): boolean {
-  const retried = error instanceof TransientError || error instanceof WorkerShutdownError || error instanceof TimeLimitExceededError;
-  return !retried || ctx.attempt >= ctx.maxAttempts;
-}
 
 /**
  * Processes one uploaded document through shared/documents' pipeline: extracting (10), chunking (30),
@@ -49,7 +42,7 @@ export const processDocument = defineTask({
       await rm(document.stored_path, { force: true });
       return { documentId, chunkCount, embedder: embedder.name };
     } catch (error) {
-      if (isFinal(ctx, error)) {
+      if (!ctx.willRetry(error)) {
         // The file goes first: once the status says failed or cancelled, nothing is left behind.
         await rm(document.stored_path, { force: true });
         const cancelled = error instanceof JobCancelledError;

@@ -32,7 +32,7 @@ export const ingest = defineTask({
     } catch (error) {
       // The run fails with the job: at once for a permanent error, else when no attempt is left.
       // A cancel leaves it running; its view shows the cancelled job's status.
-      const final = error instanceof PermanentError || (ctx.attempt >= ctx.maxAttempts && !ctx.signal.aborted);
+      const final = error instanceof PermanentError || (!ctx.willRetry(error) && !ctx.signal.aborted);
       if (final) await finishRun(db, ctx.organizationId, runId, { status: "failed", error: (error as Error).message });
       throw error;
     }

@@ -5,46 +5,42 @@ import { backoffDelay } from "./backoff";
 import type { TaskDefinition } from "./define-task";
 import type { TaskContext } from "./task-context";
 
+/** What the worker gives an attempt; the attempt runner adds the signal and `willRetry`. */
+export type AttemptContext = Omit<TaskContext, "signal" | "willRetry">;
+
 /** Runs one attempt of a claimed job and says how it ended. Never throws. */
 export async function runAttempt(
   job: JobRow,
   task: TaskDefinition | undefined,
-  context: Omit<TaskContext, "signal">,
+  context: AttemptContext,
   controller: AbortController,
 ): Promise<AttemptOutcome> {
   const base = { jobId: job.id, attempt: job.attempts };
+  // A task that stops because its signal fired usually throws a generic AbortError; the reason
+  // (cancel, time limit, shutdown) is what the job's record should say.
+  const failureOf = (thrown: unknown): Error => {
+    const reason: unknown = controller.signal.reason;
+    if (thrown instanceof Error && thrown.name === "AbortError" && controller.signal.aborted && reason instanceof Error) return reason;
+    return thrown instanceof Error ? thrown : new Error(String(thrown));
+  };
+  const willRetry = (thrown: unknown) => task !== undefined && isRetryable(failureOf(thrown), task) && job.attempts < job.max_attempts;
   try {
     if (!task) throw new PermanentError(`No worker here knows task "${job.task}"`);
     const parsed = task.payload.safeParse(job.payload);
     if (!parsed.success) throw new PermanentError("Payload does not match the task's schema", parsed.error.issues);
     const result = await withTimeLimits(
-      () => task.run({ ...context, signal: controller.signal }, parsed.data),
+      () => task.run({ ...context, signal: controller.signal, willRetry }, parsed.data),
       controller,
       job.soft_time_limit_ms ?? task.softTimeLimitMs,
       job.time_limit_ms ?? task.timeLimitMs,
     );
     return { ...base, status: "succeeded", result: result ?? null };
   } catch (thrown) {
-    // A task that stops because its signal fired usually throws a generic AbortError; the reason
-    // (cancel, time limit, shutdown) is what the job's record should say.
-    const genericAbort = thrown instanceof Error && thrown.name === "AbortError";
-    const useReason = genericAbort && controller.signal.aborted && controller.signal.reason instanceof Error;
-    const error = toJobError(useReason ? controller.signal.reason : thrown);
-    if (!task || !error.retryable || job.attempts >= job.max_attempts) {
-      return { ...base, status: "failed", error };
-    }
+    const failure = failureOf(thrown);
+    const error: JobError = { type: failure.name, message: failure.message, stack: failure.stack, retryable: isRetryable(failure, task) };
+    if (!task || !willRetry(thrown)) return { ...base, status: "failed", error };
     const delay = backoffDelay(task.backoff, job.attempts);
     return { ...base, status: "retrying", error, runAt: new Date(Date.now() + delay) };
-  }
-
-  function toJobError(thrown: unknown): JobError {
-    const error = thrown instanceof Error ? thrown : new Error(String(thrown));
-    return {
-      type: error.name,
-      message: error.message,
-      stack: error.stack,
-      retryable: isRetryable(error, task),
-    };
   }
 }
 

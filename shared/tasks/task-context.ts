@@ -15,4 +15,9 @@ export interface TaskContext {
   logger: LoggerInstance;
   /** The Moleculer broker, for calling other services (`ctx.broker.call(...)`). */
   broker: ServiceBroker;
+  /**
+   * Whether the job gets another attempt if this one ends by throwing `error` (the task's retry policy
+   * and the attempts left). A task that cleans up after its job's final failure asks this.
+   */
+  willRetry(error: unknown): boolean;
 }

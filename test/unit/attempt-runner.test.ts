@@ -3,9 +3,8 @@ import type { LoggerInstance, ServiceBroker } from "moleculer";
 import { z } from "zod";
 import type { JobRow } from "../../shared/db/jobs/job-record";
 import { PermanentError, TransientError } from "../../shared/errors";
-import { runAttempt } from "../../shared/tasks/attempt-runner";
+import { AttemptContext, runAttempt } from "../../shared/tasks/attempt-runner";
 import { defineTask, TaskDefinition } from "../../shared/tasks/define-task";
-import type { TaskContext } from "../../shared/tasks/task-context";
 
 const row = (overrides: Partial<JobRow> = {}): JobRow => ({
   id: "00000000-0000-4000-8000-000000000001",
@@ -36,7 +35,7 @@ const row = (overrides: Partial<JobRow> = {}): JobRow => ({
   ...overrides,
 });
 
-const context: Omit<TaskContext, "signal"> = {
+const context: AttemptContext = {
   jobId: "j",
   organizationId: "o",
   attempt: 1,
@@ -75,6 +74,17 @@ describe("runAttempt", () => {
     const picky = (error: Error) => task(async () => { throw error; }, { retryOn: [TransientError] });
     expect((await runAttempt(row(), picky(new TransientError("t")), context, new AbortController())).status).toBe("retrying");
     expect((await runAttempt(row(), picky(new TypeError("bug")), context, new AbortController())).status).toBe("failed");
+  });
+
+  it("tells the task whether a failure would be retried, by the same policy as the outcome", async () => {
+    const answers = async (attempts: number, errors: Error[]) => {
+      let seen: boolean[] = [];
+      const asking = task(async (ctx) => { seen = errors.map((error) => ctx.willRetry(error)); return null; }, { retryOn: [TransientError] });
+      await runAttempt(row({ attempts }), asking, context, new AbortController());
+      return seen;
+    };
+    expect(await answers(1, [new TransientError("t"), new TypeError("bug"), new PermanentError("bad")])).toEqual([true, false, false]);
+    expect(await answers(3, [new TransientError("t")])).toEqual([false]);
   });
 
   it("fails an invalid payload and an unknown task without retrying", async () => {
