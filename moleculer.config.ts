@@ -1,7 +1,7 @@
 import type { BrokerOptions } from "moleculer";
 import { config } from "./config";
-import { metricsOptions } from "./shared/metrics";
-import { TasksMiddleware } from "./shared/tasks/tasks-middleware";
+import { metricsOptions } from "./shared/engine/metrics";
+import { TasksMiddleware } from "./shared/engine/worker/tasks-middleware";
 
 const settings = config();
 const transporterUrl = settings.TRANSPORTER ?? settings.AMQP_URL;

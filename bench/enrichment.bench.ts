@@ -12,7 +12,7 @@
  *   npm run bench:enrichment
  */
 import { performance } from "node:perf_hooks";
-import { offlineEnrichment } from "../shared/enrichment/offline-enricher";
+import { offlineEnrichment } from "../shared/domains/enrichment/offline-enricher";
 import { ISSUE_SAMPLES } from "../test/support/issue-samples";
 import { startApiNode, stopApiNode } from "./api-node";
 import { createTenant, ensureDatabase, openBenchDb, postgresVersion } from "./database";

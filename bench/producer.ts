@@ -4,8 +4,8 @@ import { ServiceBroker, ServiceSchema } from "moleculer";
 import AuthService from "../services/auth.service";
 import GatewayService from "../services/gateway.service";
 import JobsService from "../services/jobs.service";
-import { metricsOptions } from "../shared/metrics";
-import { TasksMiddleware } from "../shared/tasks/tasks-middleware";
+import { metricsOptions } from "../shared/engine/metrics";
+import { TasksMiddleware } from "../shared/engine/worker/tasks-middleware";
 
 /** The producer side, in the benchmark's process: gateway, auth and jobs on one broker. */
 export interface Producer {

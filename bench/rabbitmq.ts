@@ -1,5 +1,5 @@
 import amqp from "amqplib";
-import { RETRY_BUCKETS_MS, deadQueueName, retryQueueName, workQueueName } from "../shared/queue/topology";
+import { RETRY_BUCKETS_MS, deadQueueName, retryQueueName, workQueueName } from "../shared/engine/queue/topology";
 
 /** Short-lived connections to RabbitMQ for the benchmark's own checks and clean-up. */
 

@@ -2,7 +2,7 @@ import os from "node:os";
 import path from "node:path";
 import type { ServiceBroker } from "moleculer";
 import type { Db } from "../shared/db/knex";
-import { workQueueName } from "../shared/queue/topology";
+import { workQueueName } from "../shared/engine/queue/topology";
 import { runBulkLoad } from "./bulk-load";
 import { createTenant, jobsTableScans, resetJobTables } from "./database";
 import { runHttpLoad } from "./http-load";

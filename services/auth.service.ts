@@ -1,9 +1,9 @@
 import { Context, Service, ServiceBroker } from "moleculer";
 import { z } from "zod";
-import { unauthorized } from "../shared/api-errors";
+import { unauthorized } from "../shared/http/api-errors";
 import { hashApiKey, organizationForKey } from "../shared/db/api-keys";
-import { parseParams } from "../shared/parse-params";
-import { Runtime, runtimeFor } from "../shared/runtime";
+import { parseParams } from "../shared/http/parse-params";
+import { Runtime, runtimeFor } from "../shared/engine/runtime";
 
 /** How long a verified key is trusted without asking Postgres again (a revoked key stops within this). */
 const KEY_CACHE_TTL_MS = 30_000;

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
-import { PermanentError, TransientError } from "../shared/errors";
-import { defineTask } from "../shared/tasks/define-task";
+import { PermanentError, TransientError } from "../shared/engine/tasks/task-errors";
+import { defineTask } from "../shared/engine/tasks/define-task";
 
 /** Built-in tasks to exercise and benchmark the pipeline without any domain service. */
 

@@ -3,11 +3,11 @@ import { z } from "zod";
 import { findDocument } from "../shared/db/documents/find-document";
 import { setDocumentStatus } from "../shared/db/documents/set-document-state";
 import { storeChunks } from "../shared/db/documents/store-chunks";
-import { runDocumentPipeline } from "../shared/documents/document-pipeline";
-import { embedderFromConfig } from "../shared/documents/embedder-from-config";
-import { JobCancelledError, PermanentError, TransientError } from "../shared/errors";
-import { runtimeFor } from "../shared/runtime";
-import { defineTask } from "../shared/tasks/define-task";
+import { runDocumentPipeline } from "../shared/domains/documents/document-pipeline";
+import { embedderFromConfig } from "../shared/domains/documents/embedder-from-config";
+import { JobCancelledError, PermanentError, TransientError } from "../shared/engine/tasks/task-errors";
+import { runtimeFor } from "../shared/engine/runtime";
+import { defineTask } from "../shared/engine/tasks/define-task";
 
 /**
  * Processes one uploaded document through shared/documents' pipeline: extracting (10), chunking (30),

@@ -1,19 +1,19 @@
 import { Context, Service, ServiceBroker } from "moleculer";
 import { z } from "zod";
-import { notFound } from "../shared/api-errors";
-import { CallerMeta, organizationOf } from "../shared/caller";
-import { decodeCursor, encodeCursor } from "../shared/created-at-cursor";
+import { notFound } from "../shared/http/api-errors";
+import { CallerMeta, organizationOf } from "../shared/http/caller";
+import { decodeCursor, encodeCursor } from "../shared/http/created-at-cursor";
 import { findIssue } from "../shared/db/issues/find-issue";
 import { insertIssue } from "../shared/db/issues/insert-issue";
 import { IssueRow, PublicIssue, toPublicIssue } from "../shared/db/issues/issue-record";
 import { listIssues } from "../shared/db/issues/list-issues";
 import { setEnrichmentJob } from "../shared/db/issues/set-enrichment-job";
 import { updateIssue } from "../shared/db/issues/update-issue";
-import { parseParams } from "../shared/parse-params";
-import { Runtime, runtimeFor } from "../shared/runtime";
+import { parseParams } from "../shared/http/parse-params";
+import { Runtime, runtimeFor } from "../shared/engine/runtime";
 import type { PublicJob } from "../shared/db/jobs/job-record";
-import type { TaskDefinition } from "../shared/tasks/define-task";
-import { enqueue, EnqueueOptions } from "../shared/tasks/enqueue";
+import type { TaskDefinition } from "../shared/engine/tasks/define-task";
+import { enqueue, EnqueueOptions } from "../shared/engine/enqueue/enqueue";
 import { enrichIssue, enrichmentTasks, notifyIssueCreated } from "./enrichment.tasks";
 
 /** moleculer-web reads these from the meta to shape the HTTP answer. */

@@ -2,11 +2,11 @@ import { z } from "zod";
 import { findIssue } from "../shared/db/issues/find-issue";
 import { toPublicIssue } from "../shared/db/issues/issue-record";
 import { recordEnrichment } from "../shared/db/issues/record-enrichment";
-import { enricherFromConfig } from "../shared/enrichment/enricher-from-config";
-import { ISSUE_CREATED, IssueCreated } from "../shared/enrichment/issue-created";
-import { PermanentError } from "../shared/errors";
-import { runtimeFor } from "../shared/runtime";
-import { defineTask } from "../shared/tasks/define-task";
+import { enricherFromConfig } from "../shared/domains/enrichment/enricher-from-config";
+import { ISSUE_CREATED, IssueCreated } from "../shared/domains/enrichment/issue-created";
+import { PermanentError } from "../shared/engine/tasks/task-errors";
+import { runtimeFor } from "../shared/engine/runtime";
+import { defineTask } from "../shared/engine/tasks/define-task";
 
 /**
  * Fills one version of an issue's aiSummary and tags with the configured enricher. Transient failures

@@ -1,19 +1,19 @@
 import { Context, Service, ServiceBroker } from "moleculer";
 import { z, ZodIssue } from "zod";
 import { zodToJsonSchema } from "zod-to-json-schema";
-import { notFound, validationFailed } from "../shared/api-errors";
-import { CallerMeta, organizationOf } from "../shared/caller";
-import { decodeCursor, encodeCursor } from "../shared/created-at-cursor";
+import { notFound, validationFailed } from "../shared/http/api-errors";
+import { CallerMeta, organizationOf } from "../shared/http/caller";
+import { decodeCursor, encodeCursor } from "../shared/http/created-at-cursor";
 import { findRun, listRuns } from "../shared/db/ingestion/find-runs";
 import { finishRun } from "../shared/db/ingestion/finish-run";
 import { insertRun, setRunJob } from "../shared/db/ingestion/insert-run";
 import { IngestedRecordRow, listRecords } from "../shared/db/ingestion/list-records";
 import { IngestionRunRow, toPublicRun } from "../shared/db/ingestion/run-record";
-import { ingestionProviders, ProviderRegistry } from "../shared/ingestion/providers";
-import { decodeRecordCursor, encodeRecordCursor } from "../shared/ingestion/record-cursor";
-import { parseParams } from "../shared/parse-params";
-import { Runtime, runtimeFor } from "../shared/runtime";
-import { enqueue } from "../shared/tasks/enqueue";
+import { ingestionProviders, ProviderRegistry } from "../shared/domains/ingestion/providers";
+import { decodeRecordCursor, encodeRecordCursor } from "../shared/domains/ingestion/record-cursor";
+import { parseParams } from "../shared/http/parse-params";
+import { Runtime, runtimeFor } from "../shared/engine/runtime";
+import { enqueue } from "../shared/engine/enqueue/enqueue";
 import { ingest, ingestionTasks } from "./ingestion.tasks";
 
 /** moleculer-web reads these from the meta to shape the HTTP answer. */

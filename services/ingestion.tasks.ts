@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { findRun } from "../shared/db/ingestion/find-runs";
 import { finishRun } from "../shared/db/ingestion/finish-run";
-import { PermanentError } from "../shared/errors";
-import { ingestionProviders } from "../shared/ingestion/providers";
-import { runIngestion } from "../shared/ingestion/run-ingestion";
-import { runtimeFor } from "../shared/runtime";
-import { defineTask } from "../shared/tasks/define-task";
+import { PermanentError } from "../shared/engine/tasks/task-errors";
+import { ingestionProviders } from "../shared/domains/ingestion/providers";
+import { runIngestion } from "../shared/domains/ingestion/run-ingestion";
+import { runtimeFor } from "../shared/engine/runtime";
+import { defineTask } from "../shared/engine/tasks/define-task";
 
 /**
  * Reads an ingestion run's source into ingested_records, resuming from the run's checkpoint. Transient

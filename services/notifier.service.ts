@@ -2,10 +2,10 @@ import { Service, ServiceBroker } from "moleculer";
 import type { JobUpdate } from "../shared/db/jobs/job-updates";
 import { latestEventId } from "../shared/db/jobs/job-updates";
 import { readCheckpoint, writeCheckpoint } from "../shared/db/notifier-checkpoints";
-import { JOB_UPDATED, JOB_UPDATES_BROADCAST, jobTypeEvent } from "../shared/events/job-event-names";
-import { JobEventListener } from "../shared/events/job-event-listener";
-import { Leadership } from "../shared/leadership";
-import { Runtime, runtimeFor } from "../shared/runtime";
+import { JOB_UPDATED, JOB_UPDATES_BROADCAST, jobTypeEvent } from "../shared/engine/events/job-event-names";
+import { JobEventListener } from "../shared/engine/events/job-event-listener";
+import { Leadership } from "../shared/engine/leadership";
+import { Runtime, runtimeFor } from "../shared/engine/runtime";
 
 const CHECKPOINT = "notifier";
 const LEADER_LOCK_KEY = 0x0c0_0e7e;

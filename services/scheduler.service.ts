@@ -1,13 +1,13 @@
 import { Service, ServiceBroker } from "moleculer";
 import type { PublicJob } from "../shared/db/jobs/job-record";
-import type { EnqueueRequest } from "../shared/jobs/enqueue-request";
-import { Leadership } from "../shared/leadership";
-import { METRIC, registerMetrics } from "../shared/metrics";
-import { Runtime, runtimeFor } from "../shared/runtime";
-import { ScheduleChangeListener } from "../shared/schedules/schedule-change-listener";
-import { scheduledJobRequest } from "../shared/schedules/scheduled-job";
-import { RunToEnqueue, ScheduleRunner } from "../shared/schedules/schedule-runner";
-import type { CallerMeta } from "../shared/caller";
+import type { EnqueueRequest } from "../shared/engine/enqueue/enqueue-request";
+import { Leadership } from "../shared/engine/leadership";
+import { METRIC, registerMetrics } from "../shared/engine/metrics";
+import { Runtime, runtimeFor } from "../shared/engine/runtime";
+import { ScheduleChangeListener } from "../shared/domains/schedules/schedule-change-listener";
+import { scheduledJobRequest } from "../shared/domains/schedules/scheduled-job";
+import { RunToEnqueue, ScheduleRunner } from "../shared/domains/schedules/schedule-runner";
+import type { CallerMeta } from "../shared/http/caller";
 
 const LEADER_LOCK_KEY = 0x0c0_5c4e;
 

@@ -1,6 +1,6 @@
 import { Context, Service, ServiceBroker } from "moleculer";
 import { z } from "zod";
-import { conflict, notFound } from "../shared/api-errors";
+import { conflict, notFound } from "../shared/http/api-errors";
 import type { PublicJob } from "../shared/db/jobs/job-record";
 import { attachJobs } from "../shared/db/schedules/attach-jobs";
 import { deleteSchedule } from "../shared/db/schedules/delete-schedule";
@@ -11,19 +11,19 @@ import { listSchedules } from "../shared/db/schedules/list-schedules";
 import { recordManualRun } from "../shared/db/schedules/record-manual-run";
 import { PublicSchedule, PublicScheduleRun, ScheduleRow, toPublicRun, toPublicSchedule } from "../shared/db/schedules/schedule-record";
 import { updateSchedule } from "../shared/db/schedules/update-schedule";
-import type { EnqueueRequest } from "../shared/jobs/enqueue-request";
-import { parseParams } from "../shared/parse-params";
-import { Runtime, runtimeFor } from "../shared/runtime";
-import { requestOf, scheduleFields } from "../shared/schedules/schedule-definition";
+import type { EnqueueRequest } from "../shared/engine/enqueue/enqueue-request";
+import { parseParams } from "../shared/http/parse-params";
+import { Runtime, runtimeFor } from "../shared/engine/runtime";
+import { requestOf, scheduleFields } from "../shared/domains/schedules/schedule-definition";
 import {
   applyPatch,
   checkScheduledTask,
   ScheduleRequest,
   schedulePatchSchema,
   scheduleRequestSchema,
-} from "../shared/schedules/schedule-request";
-import { isRefusal, scheduledJobRequest } from "../shared/schedules/scheduled-job";
-import { CallerMeta, organizationOf } from "../shared/caller";
+} from "../shared/domains/schedules/schedule-request";
+import { isRefusal, scheduledJobRequest } from "../shared/domains/schedules/scheduled-job";
+import { CallerMeta, organizationOf } from "../shared/http/caller";
 import { taskCatalog } from "./task-catalog";
 
 /** moleculer-web reads these from the meta to shape the HTTP answer. */

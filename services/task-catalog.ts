@@ -1,4 +1,4 @@
-import { taskRegistry } from "../shared/tasks/define-task";
+import { taskRegistry } from "../shared/engine/tasks/define-task";
 import { demoTasks } from "./demo.tasks";
 import { documentTasks } from "./documents.tasks";
 import { enrichmentTasks } from "./enrichment.tasks";

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Context, Service, ServiceBroker } from "moleculer";
 import { z } from "zod";
-import { notFound } from "../shared/api-errors";
+import { notFound } from "../shared/http/api-errors";
 import { JOB_STATUSES, TERMINAL_STATUSES, JobStatus } from "../shared/db/jobs/job-record";
 import type { JobUpdate } from "../shared/db/jobs/job-updates";
 import {
@@ -21,12 +21,12 @@ import {
   updateSubscription,
   WebhookSubscriptionRow,
 } from "../shared/db/webhooks/subscriptions";
-import { JOB_UPDATED } from "../shared/events/job-event-names";
-import { httpUrlSchema } from "../shared/http-url";
-import { parseParams } from "../shared/parse-params";
-import { Runtime, runtimeFor } from "../shared/runtime";
-import { SerialBatcher } from "../shared/tasks/serial-batcher";
-import { CallerMeta, organizationOf } from "../shared/caller";
+import { JOB_UPDATED } from "../shared/engine/events/job-event-names";
+import { httpUrlSchema } from "../shared/http/http-url";
+import { parseParams } from "../shared/http/parse-params";
+import { Runtime, runtimeFor } from "../shared/engine/runtime";
+import { SerialBatcher } from "../shared/lib/serial-batcher";
+import { CallerMeta, organizationOf } from "../shared/http/caller";
 import { deliverWebhook, webhookTasks } from "./webhooks.tasks";
 
 type WebhooksContext = Context<Record<string, unknown>, CallerMeta>;

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { deliveryWithSecret, recordDeliveryAttempt } from "../shared/db/webhooks/deliveries";
-import { PermanentError, TransientError } from "../shared/errors";
-import { runtimeFor } from "../shared/runtime";
-import { defineTask } from "../shared/tasks/define-task";
-import { SIGNATURE_HEADER, signatureFor } from "../shared/webhooks/signature";
+import { PermanentError, TransientError } from "../shared/engine/tasks/task-errors";
+import { runtimeFor } from "../shared/engine/runtime";
+import { defineTask } from "../shared/engine/tasks/define-task";
+import { SIGNATURE_HEADER, signatureFor } from "../shared/domains/webhooks/signature";
 
 const DELIVERY_TIMEOUT_MS = 10_000;
 

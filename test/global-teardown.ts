@@ -1,5 +1,5 @@
 import amqp from "amqplib";
-import { RETRY_BUCKETS_MS, deadQueueName, retryQueueName, workQueueName } from "../shared/queue/topology";
+import { RETRY_BUCKETS_MS, deadQueueName, retryQueueName, workQueueName } from "../shared/engine/queue/topology";
 import { dropRunDatabase } from "./support/test-database";
 import { TEST_QUEUES } from "./support/test-queues";
 

@@ -1,10 +1,10 @@
 import type { ServerResponse } from "node:http";
 import type { IncomingRequest } from "moleculer-web";
 import { config } from "../../config";
-import { ApiError, validationFailed } from "../../shared/api-errors";
+import { ApiError, validationFailed } from "../../shared/http/api-errors";
 import type { PublicDocument } from "../../shared/db/documents/document-record";
-import { chunkOptionsSchema } from "../../shared/documents/chunk-text";
-import { MalformedUploadError, ReceivedFile, ReceivedUpload, receiveUploads, removeStored, UploadRejection } from "../../shared/file-uploads/receive-uploads";
+import { chunkOptionsSchema } from "../../shared/domains/documents/chunk-text";
+import { MalformedUploadError, ReceivedFile, ReceivedUpload, receiveUploads, removeStored, UploadRejection } from "../../shared/domains/uploads/receive-uploads";
 import { sendJson, toErrorResponse } from "./error-response";
 
 /** The most files one batch upload may carry. */

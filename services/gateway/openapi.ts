@@ -1,9 +1,9 @@
-import { MAX_BULK_JOBS } from "../../shared/jobs/enqueue-request";
+import { MAX_BULK_JOBS } from "../../shared/engine/enqueue/enqueue-request";
 import { DOCUMENT_STATUSES } from "../../shared/db/documents/document-record";
 import { JOB_STATUSES } from "../../shared/db/jobs/job-record";
-import { DOCUMENT_TYPES } from "../../shared/documents/document-types";
+import { DOCUMENT_TYPES } from "../../shared/domains/documents/document-types";
 import { MAX_BATCH_FILES } from "./document-uploads";
-import { MISSED_RUN_POLICIES, SCHEDULE_KINDS } from "../../shared/schedules/schedule-timing";
+import { MISSED_RUN_POLICIES, SCHEDULE_KINDS } from "../../shared/db/schedules/schedule-timing";
 
 const json = (schema: object) => ({ "application/json": { schema } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });

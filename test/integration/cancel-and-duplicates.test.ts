@@ -1,6 +1,6 @@
 import amqp from "amqplib";
-import { encodeJobMessage } from "../../shared/queue/job-message";
-import { workQueueName } from "../../shared/queue/topology";
+import { encodeJobMessage } from "../../shared/engine/queue/job-message";
+import { workQueueName } from "../../shared/engine/queue/topology";
 import { probe, probeService } from "../support/probe-tasks";
 import { startStack, Stack } from "../support/stack";
 import { waitFor } from "../support/wait-for";

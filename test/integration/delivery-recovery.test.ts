@@ -3,8 +3,8 @@ import { randomUUID } from "node:crypto";
 import amqp from "amqplib";
 import { insertJobs, NewJob } from "../../shared/db/jobs/insert-jobs";
 import { markPublished } from "../../shared/db/jobs/mark-published";
-import { encodeJobMessage } from "../../shared/queue/job-message";
-import { deadQueueName, declareQueueTopology, workQueueName } from "../../shared/queue/topology";
+import { encodeJobMessage } from "../../shared/engine/queue/job-message";
+import { deadQueueName, declareQueueTopology, workQueueName } from "../../shared/engine/queue/topology";
 import { startStack, Stack } from "../support/stack";
 import { waitFor } from "../support/wait-for";
 

@@ -1,7 +1,7 @@
 import { startStack, Stack } from "../support/stack";
 import { waitFor } from "../support/wait-for";
 import type { PublicJob } from "../../shared/db/jobs/job-record";
-import { enqueue } from "../../shared/tasks/enqueue";
+import { enqueue } from "../../shared/engine/enqueue/enqueue";
 import { echo } from "../../services/demo.tasks";
 
 describe("enqueue → run → succeeded", () => {

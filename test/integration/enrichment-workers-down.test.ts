@@ -1,5 +1,5 @@
 import type { Context, ServiceSchema } from "moleculer";
-import { ISSUE_CREATED, IssueCreated } from "../../shared/enrichment/issue-created";
+import { ISSUE_CREATED, IssueCreated } from "../../shared/domains/enrichment/issue-created";
 import { startStack, Stack } from "../support/stack";
 import { waitFor } from "../support/wait-for";
 import { exited, spawnNode, waitForConsumers } from "../support/worker-process";

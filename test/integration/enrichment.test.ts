@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Context, ServiceSchema } from "moleculer";
 import { insertIssue } from "../../shared/db/issues/insert-issue";
 import type { PublicIssue } from "../../shared/db/issues/issue-record";
-import { ISSUE_CREATED, IssueCreated } from "../../shared/enrichment/issue-created";
+import { ISSUE_CREATED, IssueCreated } from "../../shared/domains/enrichment/issue-created";
 import { cronSeconds, ISSUE_SAMPLES } from "../support/issue-samples";
 import { startStack, Stack } from "../support/stack";
 import { waitFor } from "../support/wait-for";

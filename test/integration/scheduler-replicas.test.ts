@@ -1,8 +1,8 @@
 import type { ChildProcess } from "node:child_process";
 import { recordRuns } from "../../shared/db/schedules/record-runs";
 import type { PublicSchedule, ScheduleRow } from "../../shared/db/schedules/schedule-record";
-import { scheduledJobRequest } from "../../shared/schedules/scheduled-job";
-import { ScheduleRunner } from "../../shared/schedules/schedule-runner";
+import { scheduledJobRequest } from "../../shared/domains/schedules/scheduled-job";
+import { ScheduleRunner } from "../../shared/domains/schedules/schedule-runner";
 import { startStack, Stack } from "../support/stack";
 import { waitFor } from "../support/wait-for";
 import { exited, spawnNode } from "../support/worker-process";

@@ -1,6 +1,6 @@
 import type { PublicJob } from "../../shared/db/jobs/job-record";
 import type { PublicSchedule, PublicScheduleRun } from "../../shared/db/schedules/schedule-record";
-import { MISFIRE_GRACE_MS } from "../../shared/schedules/plan-fires";
+import { MISFIRE_GRACE_MS } from "../../shared/domains/schedules/plan-fires";
 import { startStack, Stack } from "../support/stack";
 import { waitFor } from "../support/wait-for";
 

@@ -1,4 +1,4 @@
-import { SIGNATURE_HEADER, verifySignature } from "../../shared/webhooks/signature";
+import { SIGNATURE_HEADER, verifySignature } from "../../shared/domains/webhooks/signature";
 import { startStack, Stack } from "../support/stack";
 import { waitFor } from "../support/wait-for";
 import { startReceiver } from "../support/webhook-receiver";

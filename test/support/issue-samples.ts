@@ -1,4 +1,4 @@
-import type { IssueText } from "../../shared/enrichment/enricher";
+import type { IssueText } from "../../shared/domains/enrichment/enricher";
 
 /** GitHub-style issues as people write them (templates, code, logs, images), for enricher tests and the benchmark. */
 export const ISSUE_SAMPLES: IssueText[] = [

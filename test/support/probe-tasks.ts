@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { ServiceSchema } from "moleculer";
 import { z } from "zod";
 import { taskCatalog } from "../../services/task-catalog";
-import { defineTask } from "../../shared/tasks/define-task";
+import { defineTask } from "../../shared/engine/tasks/define-task";
 
 /** Test-only tasks on their own queue that record what happened to them, for assertions. */
 export const probe = {

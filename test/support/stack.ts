@@ -15,8 +15,8 @@ import WebhooksService from "../../services/webhooks.service";
 import { createApiKey, createOrganization } from "../../shared/db/api-keys";
 import { createDb, Db, migrateLatest } from "../../shared/db/knex";
 import type { PublicJob } from "../../shared/db/jobs/job-record";
-import { metricsOptions } from "../../shared/metrics";
-import { TasksMiddleware } from "../../shared/tasks/tasks-middleware";
+import { metricsOptions } from "../../shared/engine/metrics";
+import { TasksMiddleware } from "../../shared/engine/worker/tasks-middleware";
 
 export interface Stack {
   broker: ServiceBroker;

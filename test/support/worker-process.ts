@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import amqp from "amqplib";
-import { workQueueName } from "../../shared/queue/topology";
+import { workQueueName } from "../../shared/engine/queue/topology";
 import { waitFor } from "./wait-for";
 
 const ROOT = path.resolve(__dirname, "../..");

@@ -2,9 +2,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { LoggerInstance, ServiceBroker } from "moleculer";
 import { z } from "zod";
 import type { JobRow } from "../../shared/db/jobs/job-record";
-import { PermanentError, TransientError } from "../../shared/errors";
-import { AttemptContext, runAttempt } from "../../shared/tasks/attempt-runner";
-import { defineTask, TaskDefinition } from "../../shared/tasks/define-task";
+import { PermanentError, TransientError } from "../../shared/engine/tasks/task-errors";
+import { AttemptContext, runAttempt } from "../../shared/engine/worker/attempt-runner";
+import { defineTask, TaskDefinition } from "../../shared/engine/tasks/define-task";
 
 const row = (overrides: Partial<JobRow> = {}): JobRow => ({
   id: "00000000-0000-4000-8000-000000000001",

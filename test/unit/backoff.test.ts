@@ -1,4 +1,4 @@
-import { backoffDelay } from "../../shared/tasks/backoff";
+import { backoffDelay } from "../../shared/engine/retries/backoff";
 
 describe("backoffDelay", () => {
   const exponential = { type: "exponential" as const, baseMs: 1_000, maxMs: 10_000, jitter: false };

@@ -1,10 +1,10 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ConfigError, loadConfig } from "../../config";
-import { ChatCompletionsEnricher } from "../../shared/enrichment/chat-completions-enricher";
-import { enricherFromConfig } from "../../shared/enrichment/enricher-from-config";
-import { offlineEnricher } from "../../shared/enrichment/offline-enricher";
-import { PermanentError, TransientError } from "../../shared/errors";
+import { ChatCompletionsEnricher } from "../../shared/domains/enrichment/chat-completions-enricher";
+import { enricherFromConfig } from "../../shared/domains/enrichment/enricher-from-config";
+import { offlineEnricher } from "../../shared/domains/enrichment/offline-enricher";
+import { PermanentError, TransientError } from "../../shared/engine/tasks/task-errors";
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 

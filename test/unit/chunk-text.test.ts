@@ -1,4 +1,4 @@
-import { chunkOptionsSchema, chunkText } from "../../shared/documents/chunk-text";
+import { chunkOptionsSchema, chunkText } from "../../shared/domains/documents/chunk-text";
 
 const words = (count: number) => Array.from({ length: count }, (_, index) => `word${index}`).join(" ");
 

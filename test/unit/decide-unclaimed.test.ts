@@ -1,4 +1,4 @@
-import { decideUnclaimed } from "../../shared/tasks/worker";
+import { decideUnclaimed } from "../../shared/engine/worker/worker";
 import type { UnclaimedJob } from "../../shared/db/jobs/claim-jobs";
 
 const now = new Date("2026-01-01T00:00:00Z");

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineTask, taskRegistry } from "../../shared/tasks/define-task";
+import { defineTask, taskRegistry } from "../../shared/engine/tasks/define-task";
 
 const run = async () => null;
 

@@ -1,5 +1,5 @@
-import { cosine, embedAll, Embedder } from "../../shared/documents/embedder";
-import { hashedEmbedder } from "../../shared/documents/hashed-embedder";
+import { cosine, embedAll, Embedder } from "../../shared/domains/documents/embedder";
+import { hashedEmbedder } from "../../shared/domains/documents/hashed-embedder";
 
 const signal = new AbortController().signal;
 const embed = async (text: string) => (await hashedEmbedder.embed([text], signal))[0];

@@ -1,4 +1,4 @@
-import { ApiError } from "../../shared/api-errors";
+import { ApiError } from "../../shared/http/api-errors";
 import { toErrorResponse } from "../../services/gateway/error-response";
 
 describe("toErrorResponse", () => {

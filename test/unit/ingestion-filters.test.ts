@@ -1,7 +1,7 @@
-import { InvalidRow } from "../../shared/ingestion/provider";
-import { matchesFilter, RecordFilter, recordFilterSchema } from "../../shared/ingestion/record-filter";
-import { sortRows } from "../../shared/ingestion/sort-rows";
-import { pathInsideUploads } from "../../shared/ingestion/upload-path";
+import { InvalidRow } from "../../shared/domains/ingestion/provider";
+import { matchesFilter, RecordFilter, recordFilterSchema } from "../../shared/domains/ingestion/record-filter";
+import { sortRows } from "../../shared/domains/ingestion/sort-rows";
+import { pathInsideUploads } from "../../shared/domains/ingestion/upload-path";
 
 const order = { id: "o1", status: "paid", amount: "42.5", placedAt: "2024-03-10T12:00:00Z", customer: { country: "FR" }, vip: "true" };
 const filter = (value: unknown): RecordFilter => recordFilterSchema.parse(value);

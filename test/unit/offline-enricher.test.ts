@@ -1,5 +1,5 @@
-import { MAX_SUMMARY_CHARS, MAX_TAGS } from "../../shared/enrichment/enricher";
-import { offlineEnricher, offlineEnrichment } from "../../shared/enrichment/offline-enricher";
+import { MAX_SUMMARY_CHARS, MAX_TAGS } from "../../shared/domains/enrichment/enricher";
+import { offlineEnricher, offlineEnrichment } from "../../shared/domains/enrichment/offline-enricher";
 import { cronSeconds, dashboardProgress, memoryLeak } from "../support/issue-samples";
 
 const STOP_WORDS = ["the", "a", "and", "when", "but", "so", "is", "it", "we", "i", "for", "of", "to", "hi", "thanks"];

@@ -1,7 +1,7 @@
 import { createServer, Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { PermanentError, TransientError } from "../../shared/errors";
-import { OpenAiEmbedder } from "../../shared/documents/openai-embedder";
+import { PermanentError, TransientError } from "../../shared/engine/tasks/task-errors";
+import { OpenAiEmbedder } from "../../shared/domains/documents/openai-embedder";
 
 /** A local /embeddings endpoint that answers each request with the next queued status and body. */
 async function endpoint(answers: { status: number; body: unknown }[]): Promise<{ url: string; bodies: unknown[]; close(): Promise<void> }> {

@@ -1,5 +1,5 @@
-import { firstFireTime, followingFireTime } from "../../shared/schedules/fire-times";
-import type { ScheduleTiming } from "../../shared/schedules/schedule-timing";
+import { firstFireTime, followingFireTime } from "../../shared/domains/schedules/fire-times";
+import type { ScheduleTiming } from "../../shared/db/schedules/schedule-timing";
 
 const at = (iso: string) => new Date(iso);
 interface Limits {

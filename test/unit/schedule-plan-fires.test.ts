@@ -1,5 +1,5 @@
-import { MISFIRE_GRACE_MS, planFires } from "../../shared/schedules/plan-fires";
-import type { MissedRunPolicy, ScheduleTiming } from "../../shared/schedules/schedule-timing";
+import { MISFIRE_GRACE_MS, planFires } from "../../shared/domains/schedules/plan-fires";
+import type { MissedRunPolicy, ScheduleTiming } from "../../shared/db/schedules/schedule-timing";
 
 const at = (iso: string) => new Date(iso);
 const base = { startAt: null, expiresAt: null, maxRuns: null };

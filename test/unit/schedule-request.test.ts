@@ -1,4 +1,4 @@
-import { applyPatch, scheduleRequestSchema } from "../../shared/schedules/schedule-request";
+import { applyPatch, scheduleRequestSchema } from "../../shared/domains/schedules/schedule-request";
 
 const cronSchedule = { name: "digest", task: "demo.echo", payload: { text: "x" }, cron: "0 9 * * *", timezone: "Europe/Berlin", maxRuns: 5 };
 const issues = (input: unknown) => {

@@ -1,4 +1,4 @@
-import { SerialBatcher } from "../../shared/tasks/serial-batcher";
+import { SerialBatcher } from "../../shared/lib/serial-batcher";
 
 describe("SerialBatcher", () => {
   it("keeps one flush in flight and gathers what arrives meanwhile into the next batch", async () => {

@@ -1,5 +1,5 @@
 import type { JobUpdate } from "../../shared/db/jobs/job-updates";
-import { SseClient } from "../../services/gateway/sse-client";
+import { SseClient } from "../../services/gateway/sse/sse-client";
 
 const organizationId = "org-1";
 let nextId = 1;

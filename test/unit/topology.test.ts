@@ -1,5 +1,5 @@
-import { RETRY_BUCKETS_MS, retryBucketFor, retryQueueName, workQueueName, deadQueueName } from "../../shared/queue/topology";
-import { queueForTask } from "../../shared/tasks/queue-routing";
+import { RETRY_BUCKETS_MS, retryBucketFor, retryQueueName, workQueueName, deadQueueName } from "../../shared/engine/queue/topology";
+import { queueForTask } from "../../shared/engine/tasks/queue-routing";
 
 describe("retry buckets", () => {
   it("picks the longest bucket that does not overshoot the delay", () => {

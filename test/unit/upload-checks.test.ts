@@ -1,5 +1,5 @@
-import { contentMismatch, extensionOf, SNIFF_BYTES } from "../../shared/documents/document-types";
-import { sanitizeFilename } from "../../shared/file-uploads/sanitize-filename";
+import { contentMismatch, extensionOf, SNIFF_BYTES } from "../../shared/domains/documents/document-types";
+import { sanitizeFilename } from "../../shared/domains/uploads/sanitize-filename";
 
 describe("contentMismatch (magic bytes)", () => {
   const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);

@@ -1,4 +1,4 @@
-import type { DocumentContentType } from "../../documents/document-types";
+import type { DocumentContentType } from "../../domains/documents/document-types";
 import type { JobStatus } from "../jobs/job-record";
 
 export const DOCUMENT_STATUSES = ["queued", "processing", "ready", "failed", "cancelled"] as const;

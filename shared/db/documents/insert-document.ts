@@ -1,5 +1,5 @@
 import type { Knex } from "knex";
-import type { DocumentContentType } from "../../documents/document-types";
+import type { DocumentContentType } from "../../domains/documents/document-types";
 import type { DocumentRow } from "./document-record";
 
 export interface NewDocument {

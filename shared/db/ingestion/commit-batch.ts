@@ -1,7 +1,11 @@
 import type { Knex } from "knex";
-import type { Checkpoint } from "../../ingestion/provider";
-import type { IngestedRecord } from "../../ingestion/sort-rows";
-import type { RunCounts } from "./run-record";
+import type { Checkpoint, RunCounts } from "./run-record";
+
+/** A record ready to upsert: its id in the source and its data as read. */
+export interface IngestedRecord {
+  externalId: string;
+  data: Record<string, unknown>;
+}
 
 export interface BatchCommit {
   organizationId: string;

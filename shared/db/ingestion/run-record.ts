@@ -1,4 +1,6 @@
-import type { Checkpoint } from "../../ingestion/provider";
+/** Where a run stands in its source (a page, a cursor, rows read): written with each committed batch. */
+export type Checkpoint = Record<string, unknown>;
+
 import type { JobStatus } from "../jobs/job-record";
 
 export const RUN_STATUSES = ["running", "success", "failed"] as const;

@@ -1,5 +1,5 @@
 import type { Knex } from "knex";
-import type { CreatedAtCursor } from "../../created-at-cursor";
+import type { CreatedAtCursor } from "../../http/created-at-cursor";
 import { pgArray } from "../pg-array";
 import { ISSUE_COLUMNS, IssueRow, JOIN_ENRICHMENT_JOB } from "./issue-record";
 

@@ -1,6 +1,6 @@
 /** A schedule's row in Postgres, the view of it that clients see, and its timing for the scheduler. */
 import type { Knex } from "knex";
-import type { MissedRunPolicy, ScheduleKind, ScheduleTiming } from "../../schedules/schedule-timing";
+import type { MissedRunPolicy, ScheduleKind, ScheduleTiming } from "./schedule-timing";
 import type { JobStatus } from "../jobs/job-record";
 
 /** Per-job settings a schedule passes on to every job it fires. */

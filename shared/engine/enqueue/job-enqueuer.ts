@@ -1,0 +1,149 @@
+import { randomUUID } from "node:crypto";
+import type { Knex } from "knex";
+import type { LoggerInstance } from "moleculer";
+import { ApiError, validationFailed } from "../../http/api-errors";
+import { insertJobs, NewJob } from "../../db/jobs/insert-jobs";
+import type { JobRow } from "../../db/jobs/job-record";
+import { markPublished } from "../../db/jobs/mark-published";
+import type { JobPublisher } from "../queue/job-publisher";
+import type { TaskDefinition } from "../tasks/define-task";
+import { SerialBatcher } from "../../lib/serial-batcher";
+import { EnqueueRequest, enqueueRequestSchema } from "./enqueue-request";
+
+export interface EnqueueResult {
+  job: JobRow;
+  /** False when the idempotency key returned a job that already existed. */
+  created: boolean;
+}
+
+interface PendingEnqueue {
+  organizationId: string;
+  job: NewJob;
+  resolve(result: EnqueueResult): void;
+  reject(error: unknown): void;
+}
+
+const ENQUEUE_BATCH = 1_000;
+
+/**
+ * Validates, records and publishes jobs. Concurrent calls share one INSERT and one confirmed publish
+ * burst (group commit), so many single-job API requests cost about what one bulk request does.
+ * The row is committed before its message is published; if publishing fails the job stays
+ * unpublished and the sweeper sends it later, so an accepted job is never lost.
+ */
+export class JobEnqueuer {
+  private readonly batcher: SerialBatcher<PendingEnqueue>;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly publisher: JobPublisher,
+    private readonly catalog: ReadonlyMap<string, TaskDefinition>,
+    private readonly logger: LoggerInstance,
+  ) {
+    this.batcher = new SerialBatcher(
+      (batch) => this.write(batch),
+      ENQUEUE_BATCH,
+      0,
+      (error, batch) => batch.forEach((pending) => pending.reject(error)),
+    );
+  }
+
+  /** Checks a request against the catalog and the task's payload schema; throws a 422 ApiError. */
+  prepare(rawRequest: unknown): NewJob {
+    const parsed = enqueueRequestSchema.safeParse(rawRequest);
+    if (!parsed.success) throw validationFailed("Invalid job request", parsed.error.issues);
+    const request: EnqueueRequest = parsed.data;
+    const task = this.catalog.get(request.task);
+    if (!task) {
+      throw new ApiError(422, "UNKNOWN_TASK", `Unknown task "${request.task}"`, { known: [...this.catalog.keys()] });
+    }
+    const payload = task.payload.safeParse(request.payload);
+    if (!payload.success) throw validationFailed(`Payload does not match task "${task.name}"`, payload.error.issues);
+    const runAt =
+      request.runAt !== undefined
+        ? new Date(request.runAt)
+        : request.delayMs
+          ? new Date(Date.now() + request.delayMs)
+          : null;
+    return {
+      id: randomUUID(),
+      task: task.name,
+      queue: request.queue ?? task.queue,
+      payload: payload.data,
+      maxAttempts: request.maxAttempts ?? task.maxAttempts,
+      priority: request.priority,
+      idempotencyKey: request.idempotencyKey ?? null,
+      runAt,
+      softTimeLimitMs: request.softTimeLimitMs ?? null,
+      timeLimitMs: request.timeLimitMs ?? null,
+      callbackUrl: request.callbackUrl ?? null,
+    };
+  }
+
+  enqueue(organizationId: string, jobs: NewJob[]): Promise<EnqueueResult[]> {
+    return Promise.all(
+      jobs.map(
+        (job) =>
+          new Promise<EnqueueResult>((resolve, reject) =>
+            this.batcher.add({ organizationId, job, resolve, reject }),
+          ),
+      ),
+    );
+  }
+
+  async drain(): Promise<void> {
+    await this.batcher.drain();
+  }
+
+  private async write(batch: PendingEnqueue[]): Promise<void> {
+    const byOrganization = new Map<string, PendingEnqueue[]>();
+    for (const pending of batch) {
+      const group = byOrganization.get(pending.organizationId) ?? [];
+      group.push(pending);
+      byOrganization.set(pending.organizationId, group);
+    }
+    const created: JobRow[] = [];
+    const settle: (() => void)[] = [];
+    for (const [organizationId, group] of byOrganization) {
+      const { created: rows, existing } = await insertJobs(this.db, organizationId, group.map((pending) => pending.job));
+      const createdById = new Map(rows.map((row) => [row.id, row]));
+      created.push(...rows);
+      for (const pending of group) {
+        const row = createdById.get(pending.job.id);
+        const previous = pending.job.idempotencyKey ? existing.get(pending.job.idempotencyKey) : undefined;
+        // A request whose key was taken earlier in this same batch finds that job among `existing`.
+        if (row) settle.push(() => pending.resolve({ job: row, created: true }));
+        else if (previous) settle.push(() => pending.resolve({ job: previous, created: false }));
+        else settle.push(() => pending.reject(new Error(`job ${pending.job.id} was neither inserted nor found`)));
+      }
+    }
+    // Answer after the publish so a fast producer is held back by the broker, not by memory.
+    await this.publishCreated(created);
+    settle.forEach((answer) => answer());
+  }
+
+  /**
+   * Publishes jobs and marks them published (through `db`, which may be the sweeper's transaction);
+   * on failure they stay unpublished for the sweeper.
+   */
+  async publishCreated(rows: Pick<JobRow, "id" | "task" | "queue" | "run_at">[], db: Knex = this.db): Promise<void> {
+    if (rows.length === 0) return;
+    const now = Date.now();
+    try {
+      await this.publisher.publish(
+        rows.map((row) => ({
+          id: row.id,
+          task: row.task,
+          queue: row.queue,
+          delayMs: row.run_at ? Math.max(0, row.run_at.getTime() - now) : 0,
+        })),
+      );
+      await markPublished(
+        db,
+        rows.map((row) => row.id),
+      );
+    } catch (error) {
+      this.logger.warn(`Publishing ${rows.length} jobs failed; the sweeper will retry`, error);
+    }
+  }
+}

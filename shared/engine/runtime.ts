@@ -1,0 +1,55 @@
+import type { ServiceBroker } from "moleculer";
+import { Config, config } from "../../config";
+import { createDb, Db, migrateLatest } from "../db/knex";
+import { AmqpClient } from "./queue/amqp-client";
+import type { TopologyOptions } from "./queue/topology";
+
+/** The connections one Moleculer node shares between its services. */
+export interface Runtime {
+  config: Config;
+  db: Db;
+  amqp: AmqpClient;
+  topology: TopologyOptions;
+}
+
+const runtimes = new WeakMap<ServiceBroker, Promise<Runtime>>();
+
+/**
+ * The node's runtime, created on first use: a knex pool with the schema migrated, and a connected
+ * AMQP client. Closed by `closeRuntime` when the broker stops (the tasks middleware does that).
+ */
+export function runtimeFor(broker: ServiceBroker): Promise<Runtime> {
+  let runtime = runtimes.get(broker);
+  if (!runtime) {
+    runtime = createRuntime(broker);
+    runtimes.set(broker, runtime);
+  }
+  return runtime;
+}
+
+export async function closeRuntime(broker: ServiceBroker): Promise<void> {
+  const runtime = runtimes.get(broker);
+  if (!runtime) return;
+  runtimes.delete(broker);
+  const { db, amqp } = await runtime;
+  await amqp.stop();
+  await db.destroy();
+}
+
+async function createRuntime(broker: ServiceBroker): Promise<Runtime> {
+  const settings = config();
+  const db = createDb(settings.DATABASE_URL, settings.DATABASE_POOL_MAX);
+  await migrateLatest(db);
+  const amqp = new AmqpClient(settings.AMQP_URL, broker.getLogger("amqp"), `conveyor:${broker.nodeID}`);
+  await amqp.start();
+  return {
+    config: settings,
+    db,
+    amqp,
+    topology: {
+      prefix: settings.QUEUE_PREFIX,
+      queueType: settings.QUEUE_TYPE,
+      deliveryLimit: settings.QUEUE_DELIVERY_LIMIT,
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import type { AttemptOutcome } from "../../db/jobs/finish-jobs";
+import type { JobError, JobRow } from "../../db/jobs/job-record";
+import { PermanentError, SoftTimeLimitExceededError, TimeLimitExceededError, WorkerShutdownError } from "../tasks/task-errors";
+import { backoffDelay } from "../retries/backoff";
+import type { TaskDefinition } from "../tasks/define-task";
+import type { TaskContext } from "../tasks/task-context";
+
+/** What the worker gives an attempt; the attempt runner adds the signal and `willRetry`. */
+export type AttemptContext = Omit<TaskContext, "signal" | "willRetry">;
+
+/** Runs one attempt of a claimed job and says how it ended. Never throws. */
+export async function runAttempt(
+  job: JobRow,
+  task: TaskDefinition | undefined,
+  context: AttemptContext,
+  controller: AbortController,
+): Promise<AttemptOutcome> {
+  const base = { jobId: job.id, attempt: job.attempts };
+  // A task that stops because its signal fired usually throws a generic AbortError; the reason
+  // (cancel, time limit, shutdown) is what the job's record should say.
+  const failureOf = (thrown: unknown): Error => {
+    const reason: unknown = controller.signal.reason;
+    if (thrown instanceof Error && thrown.name === "AbortError" && controller.signal.aborted && reason instanceof Error) return reason;
+    return thrown instanceof Error ? thrown : new Error(String(thrown));
+  };
+  const willRetry = (thrown: unknown) => task !== undefined && isRetryable(failureOf(thrown), task) && job.attempts < job.max_attempts;
+  try {
+    if (!task) throw new PermanentError(`No worker here knows task "${job.task}"`);
+    const parsed = task.payload.safeParse(job.payload);
+    if (!parsed.success) throw new PermanentError("Payload does not match the task's schema", parsed.error.issues);
+    const result = await withTimeLimits(
+      () => task.run({ ...context, signal: controller.signal, willRetry }, parsed.data),
+      controller,
+      job.soft_time_limit_ms ?? task.softTimeLimitMs,
+      job.time_limit_ms ?? task.timeLimitMs,
+    );
+    return { ...base, status: "succeeded", result: result ?? null };
+  } catch (thrown) {
+    const failure = failureOf(thrown);
+    const error: JobError = { type: failure.name, message: failure.message, stack: failure.stack, retryable: isRetryable(failure, task) };
+    if (!task || !willRetry(thrown)) return { ...base, status: "failed", error };
+    const delay = backoffDelay(task.backoff, job.attempts);
+    return { ...base, status: "retrying", error, runAt: new Date(Date.now() + delay) };
+  }
+}
+
+function isRetryable(error: Error, task: TaskDefinition | undefined): boolean {
+  if (error instanceof PermanentError) return false;
+  // Running out of time or being interrupted by a shutdown says nothing about the job: always retry.
+  if (error instanceof TimeLimitExceededError || error instanceof WorkerShutdownError || !task?.retryOn) return true;
+  return task.retryOn.some((errorClass) => error instanceof errorClass);
+}
+
+async function withTimeLimits<T>(
+  body: () => Promise<T>,
+  controller: AbortController,
+  softLimitMs: number | null | undefined,
+  hardLimitMs: number | null | undefined,
+): Promise<T> {
+  const timers: NodeJS.Timeout[] = [];
+  try {
+    if (softLimitMs) {
+      timers.push(setTimeout(() => controller.abort(new SoftTimeLimitExceededError(`soft time limit ${softLimitMs} ms`)), softLimitMs));
+    }
+    if (!hardLimitMs) return await body();
+    const hardLimit = new Promise<never>((_, reject) => {
+      timers.push(
+        setTimeout(() => {
+          const error = new TimeLimitExceededError(`time limit ${hardLimitMs} ms exceeded`);
+          controller.abort(error);
+          reject(error);
+        }, hardLimitMs),
+      );
+    });
+    return await Promise.race([body(), hardLimit]);
+  } finally {
+    timers.forEach(clearTimeout);
+  }
+}
