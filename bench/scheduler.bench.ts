@@ -85,11 +85,11 @@ async function lateness(db: Db, organizationId: string, lastFireTime: Date, limi
   };
 }
 
-/** The leader LISTENs for schedule changes on a connection of its own, named for it. */
+/** The leader LISTENs for schedule changes; the node's LISTEN connection opens then (jobs LISTENs for nothing). */
 async function waitForLeader(db: Db): Promise<void> {
   await waitUntil(async () => {
     const { rows } = await db.raw<{ rows: { count: string }[] }>(
-      "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'conveyor-scheduler-listener'",
+      "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'conveyor-listener'",
     );
     return rows[0].count !== "0";
   }, "the scheduler to lead", 60_000, 200);

@@ -1,22 +1,19 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { z } from "zod";
 import { PermanentError, TransientError } from "../shared/engine/tasks/task-errors";
 import { defineTask } from "../shared/engine/tasks/define-task";
+import * as declared from "./task-declarations/demo";
 
 /** Built-in tasks to exercise and benchmark the pipeline without any domain service. */
 
 export const echo = defineTask({
-  name: "demo.echo",
-  payload: z.object({ text: z.string().max(10_000) }).passthrough(),
+  ...declared.echo,
   async run(_ctx, payload) {
     return payload;
   },
 });
 
 export const sleepTask = defineTask({
-  name: "demo.sleep",
-  payload: z.object({ ms: z.number().int().min(0).max(600_000) }),
-  timeLimitMs: 900_000,
+  ...declared.sleepTask,
   async run(ctx, { ms }) {
     ctx.logger.info(`sleeping ${ms} ms`);
     await ctx.progress(0, "sleeping");
@@ -30,14 +27,7 @@ export const sleepTask = defineTask({
  * `permanent`), later ones succeed. `failTimes: -1` fails every attempt.
  */
 export const fail = defineTask({
-  name: "demo.fail",
-  payload: z.object({
-    failTimes: z.number().int().min(-1).default(-1),
-    permanent: z.boolean().default(false),
-    message: z.string().max(1_000).default("demo failure"),
-  }),
-  maxAttempts: 3,
-  backoff: { type: "exponential", baseMs: 300, maxMs: 5_000, jitter: false },
+  ...declared.fail,
   async run(ctx, { failTimes, permanent, message }) {
     if (failTimes === -1 || ctx.attempt <= failTimes) {
       throw permanent ? new PermanentError(message) : new TransientError(`${message} (attempt ${ctx.attempt})`);

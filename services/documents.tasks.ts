@@ -1,13 +1,13 @@
 import { rm } from "node:fs/promises";
-import { z } from "zod";
 import { findDocument } from "../shared/db/documents/find-document";
 import { setDocumentStatus } from "../shared/db/documents/set-document-state";
 import { storeChunks } from "../shared/db/documents/store-chunks";
 import { runDocumentPipeline } from "../shared/domains/documents/document-pipeline";
 import { embedderFromConfig } from "../shared/domains/documents/embedder-from-config";
-import { JobCancelledError, PermanentError, TransientError } from "../shared/engine/tasks/task-errors";
+import { JobCancelledError, PermanentError } from "../shared/engine/tasks/task-errors";
 import { runtimeFor } from "../shared/engine/runtime";
 import { defineTask } from "../shared/engine/tasks/define-task";
+import * as declared from "./task-declarations/documents";
 
 /**
  * Processes one uploaded document through shared/documents' pipeline: extracting (10), chunking (30),
@@ -18,11 +18,7 @@ import { defineTask } from "../shared/engine/tasks/define-task";
  * uploaded file is removed after success and after the final failure.
  */
 export const processDocument = defineTask({
-  name: "documents.process",
-  payload: z.object({ documentId: z.string().uuid() }),
-  maxAttempts: 4,
-  backoff: { type: "exponential", baseMs: 1_000, maxMs: 60_000, jitter: true },
-  retryOn: [TransientError],
+  ...declared.processDocument,
   async run(ctx, { documentId }) {
     const { db, config } = await runtimeFor(ctx.broker);
     const document = await findDocument(db, ctx.organizationId, documentId);

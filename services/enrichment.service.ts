@@ -12,8 +12,7 @@ import { updateIssue } from "../shared/db/issues/update-issue";
 import { parseParams } from "../shared/http/parse-params";
 import { Runtime, runtimeFor } from "../shared/engine/runtime";
 import type { PublicJob } from "../shared/db/jobs/job-record";
-import type { TaskDefinition } from "../shared/engine/tasks/define-task";
-import { enqueue, EnqueueOptions } from "../shared/engine/enqueue/enqueue";
+import { enqueue, enqueueMany, jobFor } from "../shared/engine/enqueue/enqueue";
 import { enrichIssue, enrichmentTasks, notifyIssueCreated } from "./enrichment.tasks";
 
 /** moleculer-web reads these from the meta to shape the HTTP answer. */
@@ -25,9 +24,6 @@ interface IssuesMeta extends CallerMeta {
 }
 
 type IssuesContext = Context<Record<string, unknown>, IssuesMeta>;
-
-/** A `jobs.enqueueMany` entry whose payload is checked against its task's schema at compile time. */
-type EnqueueRequestOf<Task extends TaskDefinition> = EnqueueOptions & { task: Task["name"]; payload: z.input<Task["payload"]> };
 
 const API_PREFIX = "/api/v1";
 /** Enough for any real issue; the gateway's BODY_LIMIT bounds the request as a whole. */
@@ -105,17 +101,10 @@ export default class EnrichmentService extends Service {
     const organizationId = organizationOf(ctx);
     const issue = await insertIssue(this.runtime.db, organizationId, fields);
     // One call for both jobs: the jobs service writes them in the same batch, with one publish round.
-    const enrichment: EnqueueRequestOf<typeof enrichIssue> = {
-      task: enrichIssue.name,
-      payload: { issueId: issue.id, version: issue.version },
-      idempotencyKey: `${issue.id}:v${issue.version}`,
-    };
-    const notification: EnqueueRequestOf<typeof notifyIssueCreated> = {
-      task: notifyIssueCreated.name,
-      payload: { issueId: issue.id },
-      idempotencyKey: `${issue.id}:created`,
-    };
-    const { jobs } = await ctx.call<{ jobs: PublicJob[] }, { jobs: object[] }>("jobs.enqueueMany", { jobs: [enrichment, notification] }, { meta: { organizationId } });
+    const { jobs } = await enqueueMany(ctx, organizationId, [
+      jobFor(enrichIssue, { issueId: issue.id, version: issue.version }, { idempotencyKey: `${issue.id}:v${issue.version}` }),
+      jobFor(notifyIssueCreated, { issueId: issue.id }, { idempotencyKey: `${issue.id}:created` }),
+    ]);
     await setEnrichmentJob(this.runtime.db, organizationId, issue.id, issue.version, jobs[0].id);
     ctx.meta.$statusCode = 201;
     ctx.meta.$location = `${API_PREFIX}/issues/${issue.id}`;

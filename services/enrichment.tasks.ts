@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { findIssue } from "../shared/db/issues/find-issue";
 import { toPublicIssue } from "../shared/db/issues/issue-record";
 import { recordEnrichment } from "../shared/db/issues/record-enrichment";
@@ -7,6 +6,7 @@ import { ISSUE_CREATED, IssueCreated } from "../shared/domains/enrichment/issue-
 import { PermanentError } from "../shared/engine/tasks/task-errors";
 import { runtimeFor } from "../shared/engine/runtime";
 import { defineTask } from "../shared/engine/tasks/define-task";
+import * as declared from "./task-declarations/enrichment";
 
 /**
  * Fills one version of an issue's aiSummary and tags with the configured enricher. Transient failures
@@ -15,12 +15,7 @@ import { defineTask } from "../shared/engine/tasks/define-task";
  * the edit enqueued its own job, and only the current version's results are ever written.
  */
 export const enrichIssue = defineTask({
-  name: "ai.enrich_issue",
-  payload: z.object({ issueId: z.string().uuid(), version: z.number().int().positive() }),
-  maxAttempts: 4,
-  backoff: { type: "exponential", baseMs: 1_000, maxMs: 30_000, jitter: true },
-  // A safety net above ENRICHER_TIMEOUT_MS: an attempt that hangs anyway is retried.
-  timeLimitMs: 120_000,
+  ...declared.enrichIssue,
   async run(ctx, { issueId, version }) {
     const { db, config } = await runtimeFor(ctx.broker);
     const issue = await findIssue(db, ctx.organizationId, issueId);
@@ -43,9 +38,7 @@ export const enrichIssue = defineTask({
  * the notification waits in RabbitMQ while no worker runs, instead of being lost.
  */
 export const notifyIssueCreated = defineTask({
-  name: "ai.notify_issue_created",
-  payload: z.object({ issueId: z.string().uuid() }),
-  maxAttempts: 5,
+  ...declared.notifyIssueCreated,
   async run(ctx, { issueId }) {
     const { db } = await runtimeFor(ctx.broker);
     const issue = await findIssue(db, ctx.organizationId, issueId);

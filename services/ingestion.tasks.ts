@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { findRun } from "../shared/db/ingestion/find-runs";
 import { finishRun } from "../shared/db/ingestion/finish-run";
 import { PermanentError } from "../shared/engine/tasks/task-errors";
@@ -6,6 +5,7 @@ import { ingestionProviders } from "../shared/domains/ingestion/providers";
 import { runIngestion } from "../shared/domains/ingestion/run-ingestion";
 import { runtimeFor } from "../shared/engine/runtime";
 import { defineTask } from "../shared/engine/tasks/define-task";
+import * as declared from "./task-declarations/ingestion";
 
 /**
  * Reads an ingestion run's source into ingested_records, resuming from the run's checkpoint. Transient
@@ -13,10 +13,7 @@ import { defineTask } from "../shared/engine/tasks/define-task";
  * last committed batch; permanent ones (other 4xx, bad data, a missing file) fail the run at once.
  */
 export const ingest = defineTask({
-  name: "datasync.ingest",
-  payload: z.object({ runId: z.string().uuid() }),
-  maxAttempts: 5,
-  backoff: { type: "exponential", baseMs: 1_000, maxMs: 60_000, jitter: true },
+  ...declared.ingest,
   async run(ctx, { runId }) {
     const { db, config } = await runtimeFor(ctx.broker);
     const run = await findRun(db, ctx.organizationId, runId);

@@ -6,10 +6,12 @@ import { findJob, listJobEvents, listJobs } from "../shared/db/jobs/find-jobs";
 import { updatesAfter } from "../shared/db/jobs/job-updates";
 import { activeCounts } from "../shared/db/jobs/active-counts";
 import { JOB_STATUSES, JobRow, PublicJob, toPublicJob } from "../shared/db/jobs/job-record";
-import { lockUnpublishedJobs } from "../shared/db/jobs/mark-published";
 import { replayJob } from "../shared/db/jobs/replay-job";
 import { bulkEnqueueRequestSchema } from "../shared/engine/enqueue/enqueue-request";
 import { DeadLetterKeeper } from "../shared/engine/maintenance/dead-letter-keeper";
+import { Maintainer } from "../shared/engine/maintenance/maintainer";
+import { queueGauges } from "../shared/engine/maintenance/queue-gauges";
+import { unpublishedSweeper } from "../shared/engine/maintenance/unpublished-sweeper";
 import { JobEnqueuer } from "../shared/engine/enqueue/job-enqueuer";
 import { CallerMeta, organizationOf } from "../shared/http/caller";
 import { decodeCursor, encodeCursor } from "../shared/http/created-at-cursor";
@@ -19,7 +21,7 @@ import { QueueInspector } from "../shared/engine/queue/queue-inspector";
 import { countJobs, METRIC, registerMetrics } from "../shared/engine/metrics";
 import { Runtime, runtimeFor } from "../shared/engine/runtime";
 import { JOB_CANCELLED_EVENT, WORKER_METADATA_KEY, WorkerMetadata } from "../shared/engine/worker/tasks-middleware";
-import { taskCatalog } from "./task-catalog";
+import { catalogQueues, taskCatalog } from "./task-catalog";
 
 type JobsContext<P = Record<string, unknown>> = Context<P, CallerMeta>;
 
@@ -45,9 +47,6 @@ const updatesAfterParams = z.object({
   limit: z.number().int().min(1).max(5_000).default(1_000),
 });
 
-const SWEEP_BATCH = 1_000;
-const QUEUE_GAUGES_INTERVAL_MS = 10_000;
-
 type ListParams = z.infer<typeof listParams>;
 
 /**
@@ -57,10 +56,8 @@ type ListParams = z.infer<typeof listParams>;
 export default class JobsService extends Service {
   private runtime!: Runtime;
   private enqueuer!: JobEnqueuer;
-  private deadLetterKeeper: DeadLetterKeeper | undefined;
   private inspector!: QueueInspector;
-  private sweepTimer: NodeJS.Timeout | undefined;
-  private gaugeTimer: NodeJS.Timeout | undefined;
+  private maintainer: Maintainer | undefined;
 
   constructor(broker: ServiceBroker) {
     super(broker);
@@ -167,7 +164,7 @@ export default class JobsService extends Service {
    * Each known queue: broker depths (shared by all organizations) and the caller's unfinished jobs.
    */
   private async queueOverview(organizationId: string) {
-    const queues = [...new Set([...taskCatalog.values()].map((task) => task.queue))].sort();
+    const queues = catalogQueues().sort();
     const [depths, counts] = await Promise.all([this.inspector.depths(queues), activeCounts(this.runtime.db, organizationId)]);
     return {
       items: queues.map((queue) => ({
@@ -233,21 +230,6 @@ export default class JobsService extends Service {
     };
   }
 
-  /** Publishes jobs whose message the broker never confirmed (it was down, or we crashed). */
-  private async sweepUnpublished(): Promise<void> {
-    const { db, config } = this.runtime;
-    try {
-      await db.transaction(async (trx) => {
-        const rows = await lockUnpublishedJobs(trx, config.SWEEP_INTERVAL_MS, SWEEP_BATCH);
-        if (rows.length === 0) return;
-        this.logger.warn(`Sweeper republishing ${rows.length} jobs that RabbitMQ never confirmed`);
-        await this.enqueuer.publishCreated(rows, trx);
-      });
-    } catch (error) {
-      this.logger.warn("Sweep of unpublished jobs failed", error);
-    }
-  }
-
   private async startService(): Promise<void> {
     this.runtime = await runtimeFor(this.broker);
     registerMetrics(this.broker);
@@ -255,35 +237,22 @@ export default class JobsService extends Service {
     await publisher.start();
     this.enqueuer = new JobEnqueuer(this.runtime.db, publisher, taskCatalog, this.logger);
     this.inspector = new QueueInspector(this.runtime.amqp, this.runtime.topology);
-    this.sweepTimer = setInterval(() => void this.sweepUnpublished(), this.runtime.config.SWEEP_INTERVAL_MS);
-    const queues = [...new Set([...taskCatalog.values()].map((task) => task.queue))];
-    this.deadLetterKeeper = new DeadLetterKeeper(this.runtime.db, this.runtime.amqp, this.runtime.topology, queues, this.logger);
-    await this.deadLetterKeeper.start();
-    if (this.broker.isMetricsEnabled()) {
-      void this.refreshQueueGauges(queues);
-      this.gaugeTimer = setInterval(() => void this.refreshQueueGauges(queues), QUEUE_GAUGES_INTERVAL_MS);
-    }
-  }
-
-  /** Queue depths as gauges; RabbitMQ is asked every few seconds, not on every scrape. */
-  private async refreshQueueGauges(queues: string[]): Promise<void> {
-    try {
-      for (const depth of await this.inspector.depths(queues)) {
-        const labels = { queue: depth.queue };
-        this.broker.metrics.set(METRIC.queueReady, depth.ready, labels);
-        this.broker.metrics.set(METRIC.queueDelayed, depth.delayed, labels);
-        this.broker.metrics.set(METRIC.queueDead, depth.dead, labels);
-        this.broker.metrics.set(METRIC.queueConsumers, depth.consumers, labels);
-      }
-    } catch (error) {
-      this.logger.warn("Could not read queue depths for metrics", error);
-    }
+    const queues = catalogQueues();
+    const { db, amqp, topology, config } = this.runtime;
+    // Every jobs service runs these: the sweeper locks with SKIP LOCKED, the keepers compete for messages.
+    this.maintainer = new Maintainer({
+      logger: this.logger,
+      everywhere: [
+        unpublishedSweeper({ db, enqueuer: this.enqueuer, intervalMs: config.SWEEP_INTERVAL_MS, logger: this.logger }),
+        new DeadLetterKeeper(db, amqp, topology, queues, this.logger),
+        ...(this.broker.isMetricsEnabled() ? [queueGauges({ broker: this.broker, inspector: this.inspector, queues })] : []),
+      ],
+    });
+    await this.maintainer.start();
   }
 
   private async stopService(): Promise<void> {
-    clearInterval(this.sweepTimer);
-    clearInterval(this.gaugeTimer);
-    await this.deadLetterKeeper?.stop();
+    await this.maintainer?.stop();
     await this.enqueuer?.drain();
   }
 }

@@ -1,15 +1,15 @@
 import { Service, ServiceBroker } from "moleculer";
 import type { JobUpdate } from "../shared/db/jobs/job-updates";
 import { latestEventId } from "../shared/db/jobs/job-updates";
-import { readCheckpoint, writeCheckpoint } from "../shared/db/notifier-checkpoints";
+import { readCheckpoint } from "../shared/db/notifier-checkpoints";
 import { JOB_UPDATED, JOB_UPDATES_BROADCAST, jobTypeEvent } from "../shared/engine/events/job-event-names";
 import { JobEventListener } from "../shared/engine/events/job-event-listener";
-import { Leadership } from "../shared/engine/leadership";
+import { Maintainer } from "../shared/engine/maintenance/maintainer";
+import { notifierCheckpoint } from "../shared/engine/maintenance/notifier-checkpoint";
 import { Runtime, runtimeFor } from "../shared/engine/runtime";
 
 const CHECKPOINT = "notifier";
 const LEADER_LOCK_KEY = 0x0c0_0e7e;
-const CHECKPOINT_INTERVAL_MS = 1_000;
 /** Updates per broadcast message, to keep each transporter message small. */
 const BROADCAST_CHUNK = 200;
 
@@ -20,71 +20,48 @@ const BROADCAST_CHUNK = 200;
  */
 export default class NotifierService extends Service {
   private runtime!: Runtime;
-  private leadership: Leadership | undefined;
+  private maintainer: Maintainer | undefined;
   private listener: JobEventListener | undefined;
-  private checkpointTimer: NodeJS.Timeout | undefined;
 
   constructor(broker: ServiceBroker) {
     super(broker);
     this.parseServiceSchema({
       name: "notifier",
       actions: {
-        status: () => ({
-          leader: this.leadership?.isLeader ?? false,
-          lastEventId: this.listener?.lastEventId ?? null,
-          listenerPid: this.listener?.backendPid ?? null,
-        }),
+        status: () => {
+          const leader = this.maintainer?.isLeader ?? false;
+          return {
+            leader,
+            lastEventId: leader ? (this.listener?.lastEventId ?? null) : null,
+            listenerPid: leader ? (this.runtime.listener.backendPid ?? null) : null,
+          };
+        },
       },
       started: () => this.startService(),
-      stopped: () => this.stopService(),
+      stopped: () => this.maintainer?.stop(),
     });
   }
 
   private async startService(): Promise<void> {
     this.runtime = await runtimeFor(this.broker);
-    this.leadership = new Leadership({
-      databaseUrl: this.runtime.config.DATABASE_URL,
-      lockKey: LEADER_LOCK_KEY,
-      name: "conveyor-notifier-leader",
-      logger: this.logger,
-      retryMs: 1_000,
-      onElected: () => this.lead(),
-      onDeposed: () => this.follow(),
-    });
-    this.leadership.start();
-  }
-
-  private async stopService(): Promise<void> {
-    await this.leadership?.stop();
-  }
-
-  private async lead(): Promise<void> {
-    const { db, config } = this.runtime;
-    const startAfter = (await readCheckpoint(db, CHECKPOINT)) ?? (await latestEventId(db));
-    this.listener = new JobEventListener({
-      databaseUrl: config.DATABASE_URL,
+    const { db, listener } = this.runtime;
+    const jobEvents = new JobEventListener({
+      listener,
       db,
       logger: this.logger,
-      startAfter,
+      startAfter: async () => (await readCheckpoint(db, CHECKPOINT)) ?? (await latestEventId(db)),
       onUpdates: (updates) => this.announce(updates),
     });
-    await this.listener.start();
-    this.checkpointTimer = setInterval(() => void this.saveCheckpoint(), CHECKPOINT_INTERVAL_MS);
-  }
-
-  private async follow(): Promise<void> {
-    clearInterval(this.checkpointTimer);
-    const listener = this.listener;
-    this.listener = undefined;
-    await listener?.stop();
-    if (listener) await writeCheckpoint(this.runtime.db, CHECKPOINT, listener.lastEventId).catch(() => undefined);
-  }
-
-  private async saveCheckpoint(): Promise<void> {
-    if (!this.listener) return;
-    await writeCheckpoint(this.runtime.db, CHECKPOINT, this.listener.lastEventId).catch((error: Error) =>
-      this.logger.warn(`Could not save the notifier checkpoint: ${error.message}`),
-    );
+    this.listener = jobEvents;
+    this.maintainer = new Maintainer({
+      logger: this.logger,
+      leader: {
+        election: { databaseUrl: this.runtime.config.DATABASE_URL, lockKey: LEADER_LOCK_KEY, name: "conveyor-notifier-leader", retryMs: 1_000 },
+        // The checkpoint starts first, so it stops last and saves what the listener handled to the end.
+        services: [notifierCheckpoint({ db, name: CHECKPOINT, lastEventId: () => jobEvents.lastEventId, logger: this.logger }), jobEvents],
+      },
+    });
+    await this.maintainer.start();
   }
 
   private async announce(updates: JobUpdate[]): Promise<void> {

@@ -11,7 +11,7 @@ import { listSchedules } from "../shared/db/schedules/list-schedules";
 import { recordManualRun } from "../shared/db/schedules/record-manual-run";
 import { PublicSchedule, PublicScheduleRun, ScheduleRow, toPublicRun, toPublicSchedule } from "../shared/db/schedules/schedule-record";
 import { updateSchedule } from "../shared/db/schedules/update-schedule";
-import type { EnqueueRequest } from "../shared/engine/enqueue/enqueue-request";
+import { enqueueRequest } from "../shared/engine/enqueue/enqueue";
 import { parseParams } from "../shared/http/parse-params";
 import { Runtime, runtimeFor } from "../shared/engine/runtime";
 import { requestOf, scheduleFields } from "../shared/domains/schedules/schedule-definition";
@@ -153,9 +153,8 @@ export default class SchedulesService extends Service {
     const schedule = await this.requireSchedule(ctx);
     const run = await recordManualRun(this.runtime.db, schedule.organization_id, schedule.id);
     if (!run) throw conflict("Another run of this schedule has this very fire time; try again");
-    const meta: CallerMeta = { organizationId: schedule.organization_id, scheduleId: schedule.id };
     try {
-      const { job } = await ctx.call<{ job: PublicJob }, EnqueueRequest>("jobs.enqueue", scheduledJobRequest(schedule, run.fire_time), { meta });
+      const { job } = await enqueueRequest(ctx, schedule.organization_id, scheduledJobRequest(schedule, run.fire_time), { scheduleId: schedule.id });
       await attachJobs(this.runtime.db, [{ runId: String(run.id), jobId: job.id, error: null }]);
       ctx.meta.$statusCode = 202;
       // moleculer-web sends $location only with 201 and redirects.

@@ -1,12 +1,25 @@
-import { taskRegistry } from "../shared/engine/tasks/define-task";
-import { demoTasks } from "./demo.tasks";
-import { documentTasks } from "./documents.tasks";
-import { enrichmentTasks } from "./enrichment.tasks";
-import { ingestionTasks } from "./ingestion.tasks";
-import { webhookTasks } from "./webhooks.tasks";
+import { TaskDeclaration, taskRegistry } from "../shared/engine/tasks/define-task";
+import { demoTasks } from "./task-declarations/demo";
+import { documentTasks } from "./task-declarations/documents";
+import { enrichmentTasks } from "./task-declarations/enrichment";
+import { ingestionTasks } from "./task-declarations/ingestion";
+import { webhookTasks } from "./task-declarations/webhooks";
 
 /**
  * Every task Conveyor knows, so the jobs service can validate payloads and route jobs to queues
- * without running the tasks itself (like Celery's app importing task modules). Add new task lists here.
+ * without running the tasks itself (like Celery's app importing task modules). It holds declarations
+ * only (services/task-declarations/), so loading it loads none of the tasks' libraries (mammoth,
+ * pdf-parse, wink-nlp). Add new declaration lists here.
  */
-export const taskCatalog = taskRegistry([...demoTasks, ...webhookTasks, ...enrichmentTasks, ...documentTasks, ...ingestionTasks]);
+export const taskCatalog: Map<string, TaskDeclaration> = taskRegistry<TaskDeclaration>([
+  ...demoTasks,
+  ...webhookTasks,
+  ...enrichmentTasks,
+  ...documentTasks,
+  ...ingestionTasks,
+]);
+
+/** Every queue some task routes to. */
+export function catalogQueues(): string[] {
+  return [...new Set([...taskCatalog.values()].map((task) => task.queue))];
+}

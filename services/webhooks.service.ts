@@ -21,6 +21,7 @@ import {
   updateSubscription,
   WebhookSubscriptionRow,
 } from "../shared/db/webhooks/subscriptions";
+import { enqueueMany, jobFor } from "../shared/engine/enqueue/enqueue";
 import { JOB_UPDATED } from "../shared/engine/events/job-event-names";
 import { httpUrlSchema } from "../shared/http/http-url";
 import { parseParams } from "../shared/http/parse-params";
@@ -180,16 +181,10 @@ export default class WebhooksService extends Service {
     const byOrganization = new Map<string, WebhookDeliveryRow[]>();
     for (const row of pending) byOrganization.set(row.organization_id, [...(byOrganization.get(row.organization_id) ?? []), row]);
     for (const [organizationId, rows] of byOrganization) {
-      await this.broker.call(
-        "jobs.enqueueMany",
-        {
-          jobs: rows.map((row) => ({
-            task: deliverWebhook.name,
-            payload: { deliveryId: row.id },
-            idempotencyKey: `webhook:${row.id}`,
-          })),
-        },
-        { meta: { organizationId } },
+      await enqueueMany(
+        this.broker,
+        organizationId,
+        rows.map((row) => jobFor(deliverWebhook, { deliveryId: row.id }, { idempotencyKey: `webhook:${row.id}` })),
       );
     }
   }

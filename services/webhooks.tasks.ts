@@ -1,8 +1,8 @@
-import { z } from "zod";
 import { deliveryWithSecret, recordDeliveryAttempt } from "../shared/db/webhooks/deliveries";
 import { PermanentError, TransientError } from "../shared/engine/tasks/task-errors";
 import { runtimeFor } from "../shared/engine/runtime";
 import { defineTask } from "../shared/engine/tasks/define-task";
+import * as declared from "./task-declarations/webhooks";
 import { SIGNATURE_HEADER, signatureFor } from "../shared/domains/webhooks/signature";
 
 const DELIVERY_TIMEOUT_MS = 10_000;
@@ -12,11 +12,7 @@ const DELIVERY_TIMEOUT_MS = 10_000;
  * through the job pipeline's retry queues; the delivery row shows status, attempts and the last code.
  */
 export const deliverWebhook = defineTask({
-  name: "webhooks.deliver",
-  queue: "webhooks",
-  payload: z.object({ deliveryId: z.string().uuid() }),
-  maxAttempts: 6,
-  backoff: { type: "exponential", baseMs: 1_000, maxMs: 300_000, jitter: true },
+  ...declared.deliverWebhook,
   async run(ctx, { deliveryId }) {
     const { db } = await runtimeFor(ctx.broker);
     const delivery = await deliveryWithSecret(db, deliveryId);

@@ -1,5 +1,7 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { LoggerInstance } from "moleculer";
 import { Client } from "pg";
+import { ReconnectBackoff } from "./retries/reconnect-backoff";
 
 export interface LeadershipOptions {
   databaseUrl: string;
@@ -8,7 +10,7 @@ export interface LeadershipOptions {
   /** Shown in pg_stat_activity. */
   name: string;
   logger: LoggerInstance;
-  /** How often a follower asks for the lock. */
+  /** How often a follower asks for the lock; also the longest wait after a failed check. */
   retryMs: number;
   onElected(): Promise<void>;
   onDeposed(): Promise<void>;
@@ -17,54 +19,68 @@ export interface LeadershipOptions {
 /**
  * Leader election with a Postgres session advisory lock on a dedicated connection: the replica that
  * holds the lock leads. A leader that dies or loses its connection releases the lock with its session,
- * and a follower takes over within `retryMs`.
+ * and a follower takes over within `retryMs`. A check that fails (Postgres unreachable) is retried
+ * with backoff, never slower than `retryMs`.
  */
 export class Leadership {
   private client: Client | undefined;
   private leading = false;
-  private stopped = true;
-  private timer: NodeJS.Timeout | undefined;
+  private stopping = new AbortController();
+  private campaigning = false;
+  private readonly backoff: ReconnectBackoff;
 
-  constructor(private readonly options: LeadershipOptions) {}
+  constructor(private readonly options: LeadershipOptions) {
+    this.backoff = new ReconnectBackoff({ initialMs: Math.min(100, options.retryMs), maxMs: options.retryMs });
+  }
 
   get isLeader(): boolean {
     return this.leading;
   }
 
   start(): void {
-    this.stopped = false;
-    void this.attempt();
+    this.stopping = new AbortController();
+    void this.campaign();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
+    this.stopping.abort();
     await this.depose();
   }
 
-  private async attempt(): Promise<void> {
-    if (this.stopped || this.leading) return;
+  /** Asks for the lock until it gets it or stops; one loop at a time. */
+  private async campaign(): Promise<void> {
+    if (this.campaigning) return;
+    this.campaigning = true;
+    try {
+      const { signal } = this.stopping;
+      while (!signal.aborted && !this.leading) {
+        const retry = (await this.tryToLead()) ? sleep(this.options.retryMs, true, { signal }) : this.backoff.wait(signal);
+        if (!(await retry.catch(() => false))) return;
+      }
+    } finally {
+      this.campaigning = false;
+    }
+  }
+
+  /** One check; false when it failed (Postgres unreachable, or onElected threw). */
+  private async tryToLead(): Promise<boolean> {
     try {
       const client = this.client ?? (await this.connect());
       const { rows } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [
         this.options.lockKey,
       ]);
-      if (rows[0].locked && !this.stopped) {
+      this.backoff.reset();
+      if (rows[0].locked && !this.stopping.signal.aborted) {
         this.leading = true;
         this.options.logger.info(`${this.options.name}: elected leader`);
         await this.options.onElected();
-        return;
       }
+      return true;
     } catch (error) {
       this.options.logger.warn(`${this.options.name}: leadership check failed: ${(error as Error).message}`);
       await this.depose();
+      return false;
     }
-    this.retryLater();
-  }
-
-  private retryLater(): void {
-    clearTimeout(this.timer);
-    if (!this.stopped) this.timer = setTimeout(() => void this.attempt(), this.options.retryMs);
   }
 
   private async connect(): Promise<Client> {
@@ -73,7 +89,7 @@ export class Leadership {
     client.on("end", () => {
       if (this.client !== client) return;
       this.client = undefined;
-      void this.depose().then(() => this.retryLater());
+      void this.depose().then(() => this.campaign());
     });
     await client.connect();
     this.client = client;

@@ -1,6 +1,7 @@
 import type { ServiceBroker } from "moleculer";
 import { Config, config } from "../../config";
 import { createDb, Db, migrateLatest } from "../db/knex";
+import { PostgresListener } from "./events/postgres-listener";
 import { AmqpClient } from "./queue/amqp-client";
 import type { TopologyOptions } from "./queue/topology";
 
@@ -9,14 +10,16 @@ export interface Runtime {
   config: Config;
   db: Db;
   amqp: AmqpClient;
+  /** The node's one LISTEN connection; it connects on the first `listen()`. */
+  listener: PostgresListener;
   topology: TopologyOptions;
 }
 
 const runtimes = new WeakMap<ServiceBroker, Promise<Runtime>>();
 
 /**
- * The node's runtime, created on first use: a knex pool with the schema migrated, and a connected
- * AMQP client. Closed by `closeRuntime` when the broker stops (the tasks middleware does that).
+ * The node's runtime, created on first use: a knex pool with the schema migrated, a connected AMQP
+ * client and the Postgres listener. Closed by `closeRuntime` when the broker stops (the tasks middleware does that).
  */
 export function runtimeFor(broker: ServiceBroker): Promise<Runtime> {
   let runtime = runtimes.get(broker);
@@ -31,7 +34,8 @@ export async function closeRuntime(broker: ServiceBroker): Promise<void> {
   const runtime = runtimes.get(broker);
   if (!runtime) return;
   runtimes.delete(broker);
-  const { db, amqp } = await runtime;
+  const { db, amqp, listener } = await runtime;
+  await listener.stop();
   await amqp.stop();
   await db.destroy();
 }
@@ -46,6 +50,7 @@ async function createRuntime(broker: ServiceBroker): Promise<Runtime> {
     config: settings,
     db,
     amqp,
+    listener: new PostgresListener({ databaseUrl: settings.DATABASE_URL, logger: broker.getLogger("pg-listener"), applicationName: "conveyor-listener" }),
     topology: {
       prefix: settings.QUEUE_PREFIX,
       queueType: settings.QUEUE_TYPE,

@@ -3,6 +3,8 @@ import { recordRuns } from "../../shared/db/schedules/record-runs";
 import type { PublicSchedule, ScheduleRow } from "../../shared/db/schedules/schedule-record";
 import { scheduledJobRequest } from "../../shared/domains/schedules/scheduled-job";
 import { ScheduleRunner } from "../../shared/domains/schedules/schedule-runner";
+import { enqueueRequest } from "../../shared/engine/enqueue/enqueue";
+import { runtimeFor } from "../../shared/engine/runtime";
 import { startStack, Stack } from "../support/stack";
 import { waitFor } from "../support/wait-for";
 import { exited, spawnNode } from "../support/worker-process";
@@ -120,13 +122,13 @@ describe("scheduler replicas", () => {
     const rogue = new ScheduleRunner({
       db: stack.db,
       logger: stack.broker.getLogger("rogue-scheduler"),
+      listener: (await runtimeFor(stack.broker)).listener,
       enqueue: async ({ schedule, fireTime }) => {
-        const meta = { organizationId: schedule.organization_id, scheduleId: schedule.id };
-        const { job } = await stack.broker.call<{ job: { id: string } }, object>("jobs.enqueue", scheduledJobRequest(schedule, fireTime), { meta });
+        const { job } = await enqueueRequest(stack.broker, schedule.organization_id, scheduledJobRequest(schedule, fireTime), { scheduleId: schedule.id });
         return job.id;
       },
     });
-    rogue.start();
+    await rogue.start();
     try {
       await sleep(8_000);
       for (const id of ids) await stack.http("POST", `/api/v1/schedules/${id}/pause`);

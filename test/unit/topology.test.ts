@@ -1,4 +1,5 @@
 import { RETRY_BUCKETS_MS, retryBucketFor, retryQueueName, workQueueName, deadQueueName } from "../../shared/engine/queue/topology";
+import { QUEUE_ROUTES } from "../../services/task-declarations/queue-routes";
 import { queueForTask } from "../../shared/engine/tasks/queue-routing";
 
 describe("retry buckets", () => {
@@ -21,10 +22,15 @@ describe("retry buckets", () => {
 });
 
 describe("queueForTask", () => {
-  it("routes by the task name's prefix", () => {
-    expect(queueForTask("ai.enrich_issue")).toBe("ai");
-    expect(queueForTask("datasync.pull")).toBe("datasync");
-    expect(queueForTask("documents.process")).toBe("documents");
-    expect(queueForTask("demo.echo")).toBe("default");
+  it("routes by the task name's prefix, through the routes declared with the tasks", () => {
+    expect(queueForTask("ai.enrich_issue", QUEUE_ROUTES)).toBe("ai");
+    expect(queueForTask("datasync.pull", QUEUE_ROUTES)).toBe("datasync");
+    expect(queueForTask("documents.process", QUEUE_ROUTES)).toBe("documents");
+    expect(queueForTask("demo.echo", QUEUE_ROUTES)).toBe("default");
+  });
+
+  it("knows no domain of its own: without routes every task goes to the default queue", () => {
+    expect(queueForTask("ai.enrich_issue", {})).toBe("default");
+    expect(queueForTask("constructor.x", QUEUE_ROUTES)).toBe("default");
   });
 });

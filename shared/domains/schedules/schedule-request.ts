@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ApiError, validationFailed } from "../../http/api-errors";
 import { enqueueRequestSchema } from "../../engine/enqueue/enqueue-request";
-import type { TaskDefinition } from "../../engine/tasks/define-task";
+import type { TaskDeclaration } from "../../engine/tasks/define-task";
 import { cronFor, isKnownTimezone } from "./cron";
 import { MISSED_RUN_POLICIES } from "../../db/schedules/schedule-timing";
 
@@ -126,7 +126,7 @@ export function applyPatch(current: ScheduleRequestInput, patch: SchedulePatch):
 }
 
 /** Checks the task and its payload as the jobs service will when the schedule fires: 422 when either is refused. */
-export function checkScheduledTask(request: ScheduleRequest, catalog: ReadonlyMap<string, TaskDefinition>): void {
+export function checkScheduledTask(request: ScheduleRequest, catalog: ReadonlyMap<string, TaskDeclaration>): void {
   const task = catalog.get(request.task);
   if (!task) {
     throw new ApiError(422, "UNKNOWN_TASK", `Unknown task "${request.task}"`, { known: [...catalog.keys()] });

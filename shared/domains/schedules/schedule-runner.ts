@@ -3,11 +3,12 @@ import type { LoggerInstance } from "moleculer";
 import { advanceSchedules, ScheduleAdvance } from "../../db/schedules/advance-schedules";
 import { attachJobs, RunOutcome } from "../../db/schedules/attach-jobs";
 import { lockDueSchedules } from "../../db/schedules/lock-due-schedules";
-import { pruneRuns } from "../../db/schedules/prune-runs";
 import { NewRun, recordRuns } from "../../db/schedules/record-runs";
 import { ScheduleRow, ScheduleRunRow, timingOf } from "../../db/schedules/schedule-record";
 import { timeUntilDue } from "../../db/schedules/time-until-due";
 import { unenqueuedRuns } from "../../db/schedules/unenqueued-runs";
+import { SCHEDULE_CHANGES_CHANNEL } from "../../db/schedules/schedule-changes";
+import type { PostgresListener } from "../../engine/events/postgres-listener";
 import { FirePlan, planFires } from "./plan-fires";
 import { isRefusal } from "./scheduled-job";
 
@@ -21,6 +22,8 @@ export interface RunToEnqueue {
 export interface ScheduleRunnerOptions {
   db: Knex;
   logger: LoggerInstance;
+  /** Schedule changes wake the loop early; a NOTIFY lost while reconnecting is made up by the next pass. */
+  listener: PostgresListener;
   /** Enqueues the run's job (idempotently) and returns its id. A 422 error means "never": it is recorded. */
   enqueue(run: RunToEnqueue): Promise<string>;
 }
@@ -35,9 +38,6 @@ const MAX_IN_FLIGHT = 5_000;
 /** Runs left without a job this long (their scheduler died, or the call failed) are enqueued again. */
 const RETRY_UNENQUEUED_AFTER_MS = 5_000;
 const RETRY_BATCH = 500;
-const RUN_RETENTION_MS = 7 * 24 * 3_600_000;
-const PRUNE_EVERY_MS = 60_000;
-const PRUNE_BATCH = 5_000;
 
 /**
  * The leader's loop: fire what is due, then sleep until the next fire time (at most a second), or
@@ -47,24 +47,30 @@ const PRUNE_BATCH = 5_000;
  * lost and never enqueued twice (the job's idempotency key is the run's).
  */
 export class ScheduleRunner {
+  /** A maintenance service's name: the scheduler's maintainer runs it under leadership. */
+  readonly name = "schedule runner";
   private running = false;
+  private stopListening = new AbortController();
   private loop: Promise<void> | undefined;
   private woken = false;
   private wakeUp: (() => void) | undefined;
   private readonly inFlight = new Map<string, Promise<void>>();
   private lastRetryAt = 0;
-  private lastPruneAt = 0;
 
   constructor(private readonly options: ScheduleRunnerOptions) {}
 
-  start(): void {
+  /** Starts the loop, then LISTENs for schedule changes (the loop polls meanwhile). */
+  async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
     this.loop = this.run();
+    this.stopListening = new AbortController();
+    await this.options.listener.listen(SCHEDULE_CHANGES_CHANNEL, () => this.wake(), { signal: this.stopListening.signal });
   }
 
   /** Stops after the current pass and waits for the jobs being enqueued. */
   async stop(): Promise<void> {
+    this.stopListening.abort();
     this.running = false;
     this.wake();
     await this.loop;
@@ -170,18 +176,13 @@ export class ScheduleRunner {
     }
   }
 
-  /** Re-enqueues runs left without a job, and prunes old runs, each every so often. */
+  /** Re-enqueues runs left without a job, every so often (old runs are pruned by a maintenance chore). */
   private async housekeeping(): Promise<void> {
     const now = Date.now();
     if (now - this.lastRetryAt >= RETRY_UNENQUEUED_AFTER_MS) {
       this.lastRetryAt = now;
       const stranded = await unenqueuedRuns(this.options.db, RETRY_UNENQUEUED_AFTER_MS, RETRY_BATCH);
       this.enqueue(stranded.map(({ run_id, fire_time, ...schedule }) => ({ runId: String(run_id), schedule, fireTime: fire_time })));
-    }
-    if (now - this.lastPruneAt >= PRUNE_EVERY_MS) {
-      this.lastPruneAt = now;
-      const pruned = await pruneRuns(this.options.db, RUN_RETENTION_MS, PRUNE_BATCH);
-      if (pruned > 0) this.options.logger.info(`Pruned ${pruned} schedule runs older than ${RUN_RETENTION_MS / 86_400_000} days`);
     }
   }
 }

@@ -1,14 +1,31 @@
 import type { ServiceBroker } from "moleculer";
 import type { z } from "zod";
 import type { PublicJob } from "../../db/jobs/job-record";
-import type { EnqueueRequest } from "./enqueue-request";
-import type { TaskDefinition } from "../tasks/define-task";
+import type { EnqueueRequest, enqueueRequestSchema } from "./enqueue-request";
+import type { TaskDeclaration } from "../tasks/define-task";
 
 export type EnqueueOptions = Partial<Omit<EnqueueRequest, "task" | "payload">>;
+/** `jobs.enqueue` params before the jobs service fills in defaults. */
+type EnqueueParams = z.input<typeof enqueueRequestSchema>;
 
 /** Anything that can call a Moleculer action: the broker, or a Context inside an action or task. */
 interface Caller {
   call: ServiceBroker["call"];
+}
+
+/** One job for `enqueueMany()`, built by `jobFor()` so that its payload is checked against its task. */
+export interface TypedJob {
+  readonly request: EnqueueParams;
+}
+
+/** Who fires a job besides its organization: the schedule whose run it is. */
+export interface EnqueueMeta {
+  scheduleId?: string;
+}
+
+/** A job of a task with a payload that fits the task's schema at compile time. */
+export function jobFor<Schema extends z.ZodTypeAny>(task: TaskDeclaration<Schema>, payload: z.input<Schema>, options: EnqueueOptions = {}): TypedJob {
+  return { request: { task: task.name, payload, ...options } };
 }
 
 /**
@@ -20,9 +37,32 @@ interface Caller {
 export function enqueue<Schema extends z.ZodTypeAny>(
   caller: Caller,
   organizationId: string,
-  task: TaskDefinition<Schema>,
+  task: TaskDeclaration<Schema>,
   payload: z.input<Schema>,
   options: EnqueueOptions = {},
 ): Promise<{ job: PublicJob; created: boolean }> {
-  return caller.call("jobs.enqueue", { task: task.name, payload, ...options }, { meta: { organizationId } });
+  return enqueueRequest(caller, organizationId, jobFor(task, payload, options).request);
+}
+
+/**
+ * Enqueues several jobs in one call: the jobs service writes them in one batch with one publish round,
+ * and answers them in order.
+ *
+ *   await enqueueMany(ctx, organizationId, [jobFor(enrichIssue, { issueId, version }), jobFor(notifyIssueCreated, { issueId })]);
+ */
+export function enqueueMany(caller: Caller, organizationId: string, jobs: readonly TypedJob[]): Promise<{ jobs: (PublicJob & { created: boolean })[] }> {
+  return caller.call("jobs.enqueueMany", { jobs: jobs.map((job) => job.request) }, { meta: { organizationId } });
+}
+
+/**
+ * Enqueues a request whose task is only known at run time (a schedule's stored task name); the jobs
+ * service checks it against the catalog and refuses it with a 422 when it does not fit.
+ */
+export function enqueueRequest(
+  caller: Caller,
+  organizationId: string,
+  request: EnqueueParams,
+  meta: EnqueueMeta = {},
+): Promise<{ job: PublicJob; created: boolean }> {
+  return caller.call("jobs.enqueue", request, { meta: { ...meta, organizationId } });
 }

@@ -6,7 +6,7 @@ import { insertJobs, NewJob } from "../../db/jobs/insert-jobs";
 import type { JobRow } from "../../db/jobs/job-record";
 import { markPublished } from "../../db/jobs/mark-published";
 import type { JobPublisher } from "../queue/job-publisher";
-import type { TaskDefinition } from "../tasks/define-task";
+import type { TaskDeclaration } from "../tasks/define-task";
 import { SerialBatcher } from "../../lib/serial-batcher";
 import { EnqueueRequest, enqueueRequestSchema } from "./enqueue-request";
 
@@ -37,7 +37,7 @@ export class JobEnqueuer {
   constructor(
     private readonly db: Knex,
     private readonly publisher: JobPublisher,
-    private readonly catalog: ReadonlyMap<string, TaskDefinition>,
+    private readonly catalog: ReadonlyMap<string, TaskDeclaration>,
     private readonly logger: LoggerInstance,
   ) {
     this.batcher = new SerialBatcher(

@@ -1,17 +1,18 @@
 import type { Knex } from "knex";
 import type { LoggerInstance } from "moleculer";
-import { Client } from "pg";
 import { JOB_EVENTS_CHANNEL } from "../../db/jobs/record-events";
 import { JobUpdate, updatesAfter, updatesByEventIds } from "../../db/jobs/job-updates";
 import { SerialBatcher } from "../../lib/serial-batcher";
+import { retryWithBackoff } from "../retries/reconnect-backoff";
+import type { PostgresListener } from "./postgres-listener";
 import { RecentIds } from "./recent-ids";
 
 export interface JobEventListenerOptions {
-  databaseUrl: string;
+  listener: PostgresListener;
   db: Knex;
   logger: LoggerInstance;
-  /** Where to start: the last event id already handled (a checkpoint). */
-  startAfter: string;
+  /** Where to start, read at each start: the last event id already handled (a checkpoint). */
+  startAfter(): Promise<string>;
   /** Receives updates in id order, batched. Errors are logged and the batch is not retried. */
   onUpdates(updates: JobUpdate[]): Promise<void>;
 }
@@ -20,20 +21,19 @@ export interface JobEventListenerOptions {
  * Turns Postgres NOTIFYs from job transitions into JobUpdate batches.
  *
  * Each NOTIFY names the job_events ids its transaction wrote, so nothing uncommitted is ever
- * announced. When the connection drops, the listener reconnects and replays from job_events:
- * everything after the last id it handled, minus an overlap that covers transactions that commit out
- * of id order; ids it already handled are skipped. Nothing committed goes unannounced.
+ * announced. When the LISTEN connection drops, the Postgres listener reconnects, and this one replays
+ * from job_events: everything after the last id it handled, minus an overlap that covers transactions
+ * that commit out of id order; ids it already handled are skipped. Nothing committed goes unannounced.
  */
 export class JobEventListener {
-  private client: Client | undefined;
-  private lastHandledId: bigint;
+  /** A maintenance service's name: the notifier's maintainer runs it under leadership. */
+  readonly name = "job event listener";
+  private lastHandledId = 0n;
   private readonly handled = new RecentIds(200_000);
   private readonly batcher: SerialBatcher<string>;
-  private stopped = false;
-  private reconnectTimer: NodeJS.Timeout | undefined;
+  private stopping = new AbortController();
 
   constructor(private readonly options: JobEventListenerOptions) {
-    this.lastHandledId = BigInt(options.startAfter);
     this.batcher = new SerialBatcher<string>((ids) => this.deliver(ids), 2_000, 0, (error) =>
       options.logger.error("Could not load announced job events", error),
     );
@@ -43,53 +43,36 @@ export class JobEventListener {
     return this.lastHandledId.toString();
   }
 
-  /** The Postgres backend pid of the LISTEN connection (tests use it to cut the connection). */
-  get backendPid(): number | undefined {
-    return (this.client as (Client & { processID?: number }) | undefined)?.processID;
-  }
-
+  /** LISTENs, then replays what committed before the LISTEN was in place. */
   async start(): Promise<void> {
-    this.stopped = false;
-    await this.connect(0n);
+    this.stopping = new AbortController();
+    this.lastHandledId = BigInt(await this.options.startAfter());
+    await this.options.listener.listen(
+      JOB_EVENTS_CHANNEL,
+      (payload) => {
+        for (const id of payload.split(",")) if (id) this.batcher.add(id);
+      },
+      {
+        onListening: (reconnected) => this.catchUp(reconnected ? JobEventListener.REPLAY_OVERLAP : 0n),
+        signal: this.stopping.signal,
+      },
+    );
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.reconnectTimer);
-    const client = this.client;
-    this.client = undefined;
-    await client?.end().catch(() => undefined);
+    // Unsubscribes (also while start() still waits for the LISTEN) and ends a replay in progress.
+    this.stopping.abort();
     await this.batcher.drain();
   }
 
-  /** Connects, LISTENs, then replays what committed meanwhile, re-reading `overlap` ids below the last handled. */
-  private async connect(overlap: bigint): Promise<void> {
-    const client = new Client({ connectionString: this.options.databaseUrl, application_name: "conveyor-notifier" });
-    client.on("error", (error) => this.options.logger.warn(`Notifier's Postgres connection failed: ${error.message}`));
-    client.on("end", () => {
-      if (this.client !== client || this.stopped) return;
-      this.client = undefined;
-      this.scheduleReconnect(250);
+  /** Whatever committed before the LISTEN is read from the table, retried until it works or we stop. */
+  private async catchUp(overlap: bigint): Promise<void> {
+    await retryWithBackoff(() => this.replay(overlap), {
+      initialMs: 100,
+      maxMs: 5_000,
+      signal: this.stopping.signal,
+      onFailure: (error) => this.options.logger.warn(`Notifier could not replay job events (${error.message}); retrying`),
     });
-    client.on("notification", (message) => {
-      if (message.channel !== JOB_EVENTS_CHANNEL || !message.payload) return;
-      for (const id of message.payload.split(",")) this.batcher.add(id);
-    });
-    await client.connect();
-    await client.query(`LISTEN ${JOB_EVENTS_CHANNEL}`);
-    this.client = client;
-    // LISTEN is in place: whatever committed before it is picked up from the table.
-    await this.replay(overlap);
-  }
-
-  private scheduleReconnect(delayMs: number): void {
-    clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = setTimeout(() => {
-      this.connect(JobEventListener.REPLAY_OVERLAP).catch((error: Error) => {
-        this.options.logger.warn(`Notifier could not reconnect to Postgres (${error.message}); retrying`);
-        this.scheduleReconnect(Math.min(delayMs * 2, 5_000));
-      });
-    }, delayMs);
   }
 
   /**

@@ -6,6 +6,7 @@ import { Delivery, JobConsumer } from "../queue/job-consumer";
 import { decodeJobMessage } from "../queue/job-message";
 import { deadQueueName, TopologyOptions } from "../queue/topology";
 import { SerialBatcher } from "../../lib/serial-batcher";
+import type { MaintenanceService } from "./maintenance-service";
 
 /**
  * Drains each queue's dead-letter queue into Postgres. RabbitMQ dead-letters a message when it was
@@ -13,7 +14,8 @@ import { SerialBatcher } from "../../lib/serial-batcher";
  * could be recorded); the keeper marks that job failed, so it shows in the dead-letter list and can be
  * replayed like any other failed job. Postgres stays the one place that says what happened.
  */
-export class DeadLetterKeeper {
+export class DeadLetterKeeper implements MaintenanceService {
+  readonly name = "dead-letter keeper";
   private readonly consumer: JobConsumer;
   private readonly batcher: SerialBatcher<Delivery>;
 

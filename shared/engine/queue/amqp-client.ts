@@ -1,4 +1,5 @@
 import amqp, { ChannelModel } from "amqplib";
+import { retryWithBackoff } from "../retries/reconnect-backoff";
 
 export interface Logger {
   info(...args: unknown[]): void;
@@ -8,8 +9,7 @@ export interface Logger {
 
 type SetupHook = (connection: ChannelModel) => Promise<void>;
 
-const RECONNECT_MIN_MS = 200;
-const RECONNECT_MAX_MS = 5_000;
+const RECONNECT = { initialMs: 200, maxMs: 5_000 };
 
 /**
  * One AMQP connection that comes back by itself. Publishers and consumers register a setup hook,
@@ -19,8 +19,7 @@ const RECONNECT_MAX_MS = 5_000;
 export class AmqpClient {
   private connection: ChannelModel | undefined;
   private readonly setupHooks: SetupHook[] = [];
-  private stopping = false;
-  private reconnectTimer: NodeJS.Timeout | undefined;
+  private stopping = new AbortController();
 
   constructor(
     private readonly url: string,
@@ -40,18 +39,16 @@ export class AmqpClient {
 
   /** Connects, retrying with backoff until it works or `stop()` is called. */
   async start(): Promise<void> {
-    this.stopping = false;
-    let delay = RECONNECT_MIN_MS;
-    while (!this.stopping) {
-      try {
-        await this.connect();
-        return;
-      } catch (error) {
-        this.logger.warn(`RabbitMQ not reachable (${(error as Error).message}); retrying in ${delay} ms`);
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, RECONNECT_MAX_MS);
-      }
-    }
+    this.stopping = new AbortController();
+    await this.keepConnected();
+  }
+
+  private async keepConnected(): Promise<void> {
+    await retryWithBackoff(() => this.connect(), {
+      ...RECONNECT,
+      signal: this.stopping.signal,
+      onFailure: (error) => this.logger.warn(`RabbitMQ not reachable (${error.message}); retrying`),
+    });
   }
 
   /** Adds a hook and, when already connected, runs it now. */
@@ -66,8 +63,7 @@ export class AmqpClient {
   }
 
   async stop(): Promise<void> {
-    this.stopping = true;
-    clearTimeout(this.reconnectTimer);
+    this.stopping.abort();
     const connection = this.connection;
     this.connection = undefined;
     if (connection) await connection.close().catch(() => undefined);
@@ -79,9 +75,9 @@ export class AmqpClient {
     connection.on("close", () => {
       if (this.connection !== connection) return;
       this.connection = undefined;
-      if (this.stopping) return;
+      if (this.stopping.signal.aborted) return;
       this.logger.warn("RabbitMQ connection closed; reconnecting");
-      this.reconnectTimer = setTimeout(() => void this.start(), RECONNECT_MIN_MS);
+      void this.keepConnected();
     });
     try {
       for (const hook of this.setupHooks) await hook(connection);

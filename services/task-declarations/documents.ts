@@ -1,0 +1,18 @@
+import { z } from "zod";
+import { declareTask } from "../../shared/engine/tasks/define-task";
+import { TransientError } from "../../shared/engine/tasks/task-errors";
+import { QUEUE_ROUTES } from "./queue-routes";
+
+/** Processes one uploaded document (services/documents.tasks.ts); only transient failures are retried. */
+export const processDocument = declareTask(
+  {
+    name: "documents.process",
+    payload: z.object({ documentId: z.string().uuid() }),
+    maxAttempts: 4,
+    backoff: { type: "exponential", baseMs: 1_000, maxMs: 60_000, jitter: true },
+    retryOn: [TransientError],
+  },
+  QUEUE_ROUTES,
+);
+
+export const documentTasks = [processDocument];
