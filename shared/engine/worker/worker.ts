@@ -104,10 +104,6 @@ export class Worker {
     );
   }
 
-  get consumedQueues(): readonly string[] {
-    return this.queues;
-  }
-
   async start(): Promise<void> {
     registerMetrics(this.options.broker);
     await this.publisher.start();
