@@ -86,6 +86,20 @@ describe("PostgresListener", () => {
     expect(received).toEqual(["after the reconnect"]);
   });
 
+  it("gives up waiting for a server it cannot reach once the subscriber's signal aborts, and stops", async () => {
+    const unreachable = new URL(databaseUrl);
+    unreachable.port = "1"; // nothing listens there: every connect fails, and it keeps retrying
+    const stranded = new PostgresListener({ databaseUrl: unreachable.toString(), logger: silent, applicationName: APPLICATION });
+    const cancelled = new AbortController();
+    const received: string[] = [];
+    const listening = stranded.listen("listener_test_stranded", (payload) => received.push(payload), { signal: cancelled.signal });
+    cancelled.abort();
+    await expect(listening).resolves.toEqual(expect.any(Function));
+    await stranded.stop();
+    expect(stranded.backendPid).toBeUndefined();
+    expect(received).toEqual([]);
+  });
+
   it("refuses a channel name it would have to quote", async () => {
     await expect(listener.listen("x; DROP TABLE jobs", () => undefined)).rejects.toThrow(/channel name/);
   });

@@ -65,12 +65,12 @@ export class PostgresListener {
   async listen(channel: string, handler: (payload: string) => void, options: ListenOptions = {}): Promise<Unsubscribe> {
     if (!CHANNEL_NAME.test(channel)) throw new Error(`"${channel}" is not a channel name Conveyor LISTENs on`);
     if (this.stopping.signal.aborted) throw new Error("The Postgres listener is stopped");
-    let markReady = () => undefined as void;
+    if (options.signal?.aborted) return async () => undefined;
+    let markReady!: () => void;
     const ready = new Promise<void>((resolve) => (markReady = resolve));
     const subscription: Subscription = { channel, handler, options, ready, markReady, listenedBefore: false };
     this.subscriptions.add(subscription);
     const unsubscribe = () => this.unsubscribe(subscription);
-    if (options.signal?.aborted) await unsubscribe();
     options.signal?.addEventListener("abort", () => void unsubscribe(), { once: true });
     if (this.client) await this.listenOn(this.client, subscription);
     else void this.keepConnected();
@@ -104,7 +104,9 @@ export class PostgresListener {
     this.connecting ??= retryWithBackoff(() => this.connect(), {
       ...RECONNECT,
       signal: this.stopping.signal,
-      onFailure: (error) => this.options.logger.warn(`Postgres LISTEN connection failed (${error.message}); retrying`),
+      onFailure: (error) => {
+        if (!this.stopping.signal.aborted) this.options.logger.warn(`Postgres LISTEN connection failed (${error.message}); retrying`);
+      },
     }).then(() => {
       this.connecting = undefined;
     });
@@ -120,7 +122,13 @@ export class PostgresListener {
     client.on("error", (error) => this.options.logger.warn(`Postgres LISTEN connection error: ${error.message}`));
     client.on("notification", (message) => {
       for (const subscription of this.subscriptions) {
-        if (subscription.channel === message.channel) subscription.handler(message.payload ?? "");
+        if (subscription.channel !== message.channel) continue;
+        try {
+          subscription.handler(message.payload ?? "");
+        } catch (error) {
+          // One subscriber's bug must not keep the NOTIFY from the others.
+          this.options.logger.warn(`A LISTEN handler on ${message.channel} failed: ${(error as Error).message}`);
+        }
       }
     });
     client.on("end", () => this.connectionLost(client));
