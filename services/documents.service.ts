@@ -4,6 +4,7 @@ import { Context, Service, ServiceBroker } from "moleculer";
 import { z } from "zod";
 import { notFound, validationFailed } from "../shared/http/api-errors";
 import { CallerMeta, organizationOf } from "../shared/http/caller";
+import { jobStatusUrl } from "../shared/http/api-paths";
 import { deleteDocument } from "../shared/db/documents/delete-document";
 import { DocumentRow, PublicDocument, toPublicDocument } from "../shared/db/documents/document-record";
 import { findDocument } from "../shared/db/documents/find-document";
@@ -22,9 +23,7 @@ import { documentTasks, processDocument } from "./documents.tasks";
 
 type DocumentsContext = Context<Record<string, unknown>, CallerMeta>;
 
-const API_PREFIX = "/api/v1";
-const statusUrl = (jobId: string) => `${API_PREFIX}/jobs/${jobId}`;
-const publicView = (row: DocumentRow): PublicDocument => toPublicDocument(row, statusUrl);
+const publicView = (row: DocumentRow): PublicDocument => toPublicDocument(row, jobStatusUrl);
 
 const idParams = z.object({ id: z.string().uuid("must be a document id (uuid)") });
 const contentTypes = Object.values(DOCUMENT_TYPES) as [DocumentContentType, ...DocumentContentType[]];

@@ -1,7 +1,9 @@
-import { Context, Service, ServiceBroker } from "moleculer";
+import { Service, ServiceBroker } from "moleculer";
 import { z } from "zod";
 import { notFound } from "../shared/http/api-errors";
-import { CallerMeta, organizationOf } from "../shared/http/caller";
+import { organizationOf } from "../shared/http/caller";
+import { apiPath, jobStatusUrl } from "../shared/http/api-paths";
+import { HttpContext, respondWith } from "../shared/http/http-meta";
 import { decodeCursor, encodeCursor } from "../shared/http/created-at-cursor";
 import { findIssue } from "../shared/db/issues/find-issue";
 import { insertIssue } from "../shared/db/issues/insert-issue";
@@ -16,20 +18,11 @@ import type { TaskDefinition } from "../shared/engine/tasks/define-task";
 import { enqueue, EnqueueOptions } from "../shared/engine/enqueue/enqueue";
 import { enrichIssue, enrichmentTasks, notifyIssueCreated } from "./enrichment.tasks";
 
-/** moleculer-web reads these from the meta to shape the HTTP answer. */
-interface IssuesMeta extends CallerMeta {
-  $statusCode?: number;
-  /** Sent as the Location header with a 201. */
-  $location?: string;
-  $responseHeaders?: Record<string, string>;
-}
-
-type IssuesContext = Context<Record<string, unknown>, IssuesMeta>;
+type IssuesContext = HttpContext;
 
 /** A `jobs.enqueueMany` entry whose payload is checked against its task's schema at compile time. */
 type EnqueueRequestOf<Task extends TaskDefinition> = EnqueueOptions & { task: Task["name"]; payload: z.input<Task["payload"]> };
 
-const API_PREFIX = "/api/v1";
 /** Enough for any real issue; the gateway's BODY_LIMIT bounds the request as a whole. */
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -70,7 +63,7 @@ const withJob = (row: IssueRow, job: PublicJob): IssueRow => ({ ...row, enrichme
 const publicView = (row: IssueRow) => {
   const issue = toPublicIssue(row);
   const { jobId } = issue.enrichment;
-  return { ...issue, enrichment: { ...issue.enrichment, statusUrl: jobId ? `${API_PREFIX}/jobs/${jobId}` : null } };
+  return { ...issue, enrichment: { ...issue.enrichment, statusUrl: jobId ? jobStatusUrl(jobId) : null } };
 };
 
 /**
@@ -117,8 +110,7 @@ export default class EnrichmentService extends Service {
     };
     const { jobs } = await ctx.call<{ jobs: PublicJob[] }, { jobs: object[] }>("jobs.enqueueMany", { jobs: [enrichment, notification] }, { meta: { organizationId } });
     await setEnrichmentJob(this.runtime.db, organizationId, issue.id, issue.version, jobs[0].id);
-    ctx.meta.$statusCode = 201;
-    ctx.meta.$location = `${API_PREFIX}/issues/${issue.id}`;
+    respondWith(ctx, 201, apiPath("issues", issue.id));
     return publicView(withJob(issue, jobs[0]));
   }
 
@@ -149,9 +141,8 @@ export default class EnrichmentService extends Service {
     const issue = await this.requireIssue(ctx);
     // No idempotency key: a re-run is asked for on purpose, even if a job for this version exists.
     const view = publicView(await this.enqueueEnrichment(ctx, issue));
-    ctx.meta.$statusCode = 202;
-    // moleculer-web sends $location only with 201 and 3xx; a 202 points at its job like POST /jobs does.
-    ctx.meta.$responseHeaders = { Location: view.enrichment.statusUrl as string };
+    // A 202 points at its job, like POST /jobs does.
+    respondWith(ctx, 202, view.enrichment.statusUrl ?? undefined);
     return view;
   }
 

@@ -1,8 +1,10 @@
-import { Context, Service, ServiceBroker } from "moleculer";
+import { Service, ServiceBroker } from "moleculer";
 import { z, ZodIssue } from "zod";
 import { zodToJsonSchema } from "zod-to-json-schema";
 import { notFound, validationFailed } from "../shared/http/api-errors";
-import { CallerMeta, organizationOf } from "../shared/http/caller";
+import { organizationOf } from "../shared/http/caller";
+import { apiPath, jobStatusUrl } from "../shared/http/api-paths";
+import { HttpContext, respondWith } from "../shared/http/http-meta";
 import { decodeCursor, encodeCursor } from "../shared/http/created-at-cursor";
 import { findRun, listRuns } from "../shared/db/ingestion/find-runs";
 import { finishRun } from "../shared/db/ingestion/finish-run";
@@ -16,16 +18,7 @@ import { Runtime, runtimeFor } from "../shared/engine/runtime";
 import { enqueue } from "../shared/engine/enqueue/enqueue";
 import { ingest, ingestionTasks } from "./ingestion.tasks";
 
-/** moleculer-web reads these from the meta to shape the HTTP answer. */
-interface IngestionMeta extends CallerMeta {
-  $statusCode?: number;
-  $responseHeaders?: Record<string, string>;
-}
-
-type IngestionContext = Context<Record<string, unknown>, IngestionMeta>;
-
-const API_PREFIX = "/api/v1";
-const statusUrl = (jobId: string | null) => (jobId ? `${API_PREFIX}/jobs/${jobId}` : null);
+type IngestionContext = HttpContext;
 
 const jsonObject = z.record(z.unknown());
 const idParams = z.object({ id: z.string().uuid("must be an ingestion job id (uuid)") });
@@ -38,7 +31,7 @@ const recordsParams = listParams.extend({ source: z.string().min(1).max(500).opt
 const jsonSchemaOf = (schema: z.ZodTypeAny): object =>
   (zodToJsonSchema as unknown as (schema: z.ZodTypeAny, options: { target: "openApi3" }) => object)(schema, { target: "openApi3" });
 
-const publicView = (row: IngestionRunRow) => ({ ...toPublicRun(row), statusUrl: statusUrl(row.job_id) });
+const publicView = (row: IngestionRunRow) => ({ ...toPublicRun(row), statusUrl: row.job_id ? jobStatusUrl(row.job_id) : null });
 
 const publicRecord = (row: IngestedRecordRow) => ({
   source: row.source,
@@ -137,8 +130,7 @@ export default class IngestionService extends Service {
     await setRunJob(this.runtime.db, organizationId, run.id, job.id);
     const row = await findRun(this.runtime.db, organizationId, run.id);
     if (!row) throw notFound("Ingestion job");
-    ctx.meta.$statusCode = 202;
-    ctx.meta.$responseHeaders = { Location: `${API_PREFIX}/ingestion/jobs/${run.id}` };
+    respondWith(ctx, 202, apiPath("ingestion", "jobs", run.id));
     return { ...publicView(row), job };
   }
 }

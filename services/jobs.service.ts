@@ -1,4 +1,4 @@
-import { Context, Service, ServiceBroker } from "moleculer";
+import { Service, ServiceBroker } from "moleculer";
 import { z } from "zod";
 import { ApiError, conflict, notFound } from "../shared/http/api-errors";
 import { cancelJob } from "../shared/db/jobs/cancel-job";
@@ -11,17 +11,23 @@ import { replayJob } from "../shared/db/jobs/replay-job";
 import { bulkEnqueueRequestSchema } from "../shared/engine/enqueue/enqueue-request";
 import { DeadLetterKeeper } from "../shared/engine/maintenance/dead-letter-keeper";
 import { JobEnqueuer } from "../shared/engine/enqueue/job-enqueuer";
-import { CallerMeta, organizationOf } from "../shared/http/caller";
+import { organizationOf } from "../shared/http/caller";
+import { jobStatusUrl } from "../shared/http/api-paths";
+import { HttpContext, respondWith } from "../shared/http/http-meta";
 import { decodeCursor, encodeCursor } from "../shared/http/created-at-cursor";
 import { parseParams } from "../shared/http/parse-params";
 import { JobPublisher } from "../shared/engine/queue/job-publisher";
 import { QueueInspector } from "../shared/engine/queue/queue-inspector";
 import { countJobs, METRIC, registerMetrics } from "../shared/engine/metrics";
 import { Runtime, runtimeFor } from "../shared/engine/runtime";
-import { JOB_CANCELLED_EVENT, WORKER_METADATA_KEY, WorkerMetadata } from "../shared/engine/worker/tasks-middleware";
+import { WORKER_METADATA_KEY, WorkerMetadata } from "../shared/engine/worker/tasks-middleware";
+import { JOB_CANCELLED_EVENT } from "../shared/lib/event-names";
 import { taskCatalog } from "./task-catalog";
 
-type JobsContext<P = Record<string, unknown>> = Context<P, CallerMeta>;
+type JobsContext = HttpContext;
+
+/** A job as the REST API answers it: with the URL to follow it at. */
+const withStatusUrl = <Job extends PublicJob>(job: Job) => ({ ...job, statusUrl: jobStatusUrl(job.id) });
 
 const idParams = z.object({ id: z.string().uuid("must be a job id (uuid)") });
 const scheduleIdMeta = z.string().uuid("meta.scheduleId must be a schedule id (uuid)").optional();
@@ -67,8 +73,20 @@ export default class JobsService extends Service {
     this.parseServiceSchema({
       name: "jobs",
       actions: {
+        // enqueue and enqueueMany are the internal API (enqueue() in shared/engine/enqueue); create and
+        // createMany are the same through REST, answered with their HTTP status, Location and statusUrl.
         enqueue: (ctx: JobsContext) => this.enqueue(ctx),
         enqueueMany: (ctx: JobsContext) => this.enqueueMany(ctx),
+        create: async (ctx: JobsContext) => {
+          const { job, created } = await this.enqueue(ctx);
+          respondWith(ctx, created ? 202 : 200, jobStatusUrl(job.id));
+          return withStatusUrl(job);
+        },
+        createMany: async (ctx: JobsContext) => {
+          const { jobs } = await this.enqueueMany(ctx);
+          respondWith(ctx, 202);
+          return { jobs: jobs.map(withStatusUrl) };
+        },
         get: (ctx: JobsContext) => this.get(ctx),
         events: (ctx: JobsContext) => this.listEvents(ctx),
         updatesAfter: (ctx: JobsContext) => {
@@ -152,7 +170,7 @@ export default class JobsService extends Service {
     return toPublicJob(cancelled);
   }
 
-  private async replay(ctx: JobsContext): Promise<PublicJob> {
+  private async replay(ctx: JobsContext) {
     const { id } = parseParams(idParams, ctx.params);
     const replayed = await replayJob(this.runtime.db, organizationOf(ctx), id);
     if (!replayed) {
@@ -160,7 +178,8 @@ export default class JobsService extends Service {
       throw conflict(`Job is ${existing.status}; only failed or cancelled jobs can be replayed`);
     }
     await this.enqueuer.publishCreated([replayed]);
-    return toPublicJob(replayed);
+    respondWith(ctx, 202, jobStatusUrl(replayed.id));
+    return withStatusUrl(toPublicJob(replayed));
   }
 
   /**

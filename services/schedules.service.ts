@@ -1,4 +1,4 @@
-import { Context, Service, ServiceBroker } from "moleculer";
+import { Service, ServiceBroker } from "moleculer";
 import { z } from "zod";
 import { conflict, notFound } from "../shared/http/api-errors";
 import type { PublicJob } from "../shared/db/jobs/job-record";
@@ -24,19 +24,12 @@ import {
 } from "../shared/domains/schedules/schedule-request";
 import { isRefusal, scheduledJobRequest } from "../shared/domains/schedules/scheduled-job";
 import { CallerMeta, organizationOf } from "../shared/http/caller";
+import { apiPath, jobStatusUrl } from "../shared/http/api-paths";
+import { HttpContext, respondWith } from "../shared/http/http-meta";
 import { taskCatalog } from "./task-catalog";
 
-/** moleculer-web reads these from the meta to shape the HTTP answer. */
-interface SchedulesMeta extends CallerMeta {
-  $statusCode?: number;
-  /** Sent as the Location header with a 201. */
-  $location?: string;
-  $responseHeaders?: Record<string, string>;
-}
+type SchedulesContext = HttpContext;
 
-type SchedulesContext = Context<Record<string, unknown>, SchedulesMeta>;
-
-const API_PREFIX = "/api/v1";
 const idParams = z.object({ id: z.string().uuid("must be a schedule id (uuid)") });
 
 const listParams = z
@@ -106,8 +99,7 @@ export default class SchedulesService extends Service {
     const row = await insertSchedule(this.runtime.db, organizationOf(ctx), fields).catch((error: unknown) => {
       throw isUniqueViolation(error) ? conflict(`A schedule named "${request.name}" already exists`) : error;
     });
-    ctx.meta.$statusCode = 201;
-    ctx.meta.$location = `${API_PREFIX}/schedules/${row.id}`;
+    respondWith(ctx, 201, apiPath("schedules", row.id));
     return toPublicSchedule(row);
   }
 
@@ -157,9 +149,7 @@ export default class SchedulesService extends Service {
     try {
       const { job } = await ctx.call<{ job: PublicJob }, EnqueueRequest>("jobs.enqueue", scheduledJobRequest(schedule, run.fire_time), { meta });
       await attachJobs(this.runtime.db, [{ runId: String(run.id), jobId: job.id, error: null }]);
-      ctx.meta.$statusCode = 202;
-      // moleculer-web sends $location only with 201 and redirects.
-      ctx.meta.$responseHeaders = { Location: `${API_PREFIX}/jobs/${job.id}` };
+      respondWith(ctx, 202, jobStatusUrl(job.id));
       return { run: toPublicRun({ ...run, job_id: job.id, job_status: job.status }), job };
     } catch (error) {
       if (isRefusal(error)) {

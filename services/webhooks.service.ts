@@ -21,15 +21,17 @@ import {
   updateSubscription,
   WebhookSubscriptionRow,
 } from "../shared/db/webhooks/subscriptions";
-import { JOB_UPDATED } from "../shared/engine/events/job-event-names";
+import { JOB_UPDATED } from "../shared/lib/event-names";
 import { httpUrlSchema } from "../shared/http/http-url";
 import { parseParams } from "../shared/http/parse-params";
 import { Runtime, runtimeFor } from "../shared/engine/runtime";
 import { SerialBatcher } from "../shared/lib/serial-batcher";
-import { CallerMeta, organizationOf } from "../shared/http/caller";
+import { organizationOf } from "../shared/http/caller";
+import { apiPath } from "../shared/http/api-paths";
+import { HttpContext, respondWith } from "../shared/http/http-meta";
 import { deliverWebhook, webhookTasks } from "./webhooks.tasks";
 
-type WebhooksContext = Context<Record<string, unknown>, CallerMeta>;
+type WebhooksContext = HttpContext;
 
 /** What a job_events row can be: a transition to a status, or progress. */
 const EVENT_TYPES = [...JOB_STATUSES, "progress"] as const;
@@ -99,6 +101,7 @@ export default class WebhooksService extends Service {
           const fields = parseParams(createParams, ctx.params);
           const secret = `whsec_${randomBytes(24).toString("base64url")}`;
           const row = await insertSubscription(this.runtime.db, organizationOf(ctx), fields, secret);
+          respondWith(ctx, 201, apiPath("webhooks", "subscriptions", row.id));
           // The secret is shown once, here; store it to verify signatures.
           return { ...publicSubscription(row), secret };
         },

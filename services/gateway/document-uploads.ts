@@ -1,6 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { IncomingRequest } from "moleculer-web";
 import { config } from "../../config";
+import { apiPath } from "../../shared/http/api-paths";
 import { ApiError, validationFailed } from "../../shared/http/api-errors";
 import type { PublicDocument } from "../../shared/db/documents/document-record";
 import { chunkOptionsSchema } from "../../shared/domains/documents/chunk-text";
@@ -51,7 +52,7 @@ export async function handleDocumentUpload(req: IncomingRequest, res: ServerResp
       const [file] = upload.files;
       if (!file.accepted) throw new ApiError(REJECTION_STATUS[file.rejection].status, REJECTION_STATUS[file.rejection].code, `${file.originalName}: ${file.reason}`);
       const document = await create(file);
-      res.setHeader("Location", `/api/v1/documents/${document.id}`);
+      res.setHeader("Location", apiPath("documents", document.id));
       sendJson(res, 202, document);
       return;
     }

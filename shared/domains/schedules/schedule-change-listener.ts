@@ -1,6 +1,6 @@
 import type { LoggerInstance } from "moleculer";
 import { Client } from "pg";
-import { SCHEDULE_CHANGES_CHANNEL } from "../../db/schedules/schedule-changes";
+import { SCHEDULE_CHANGES_CHANNEL } from "../../lib/event-names";
 
 export interface ScheduleChangeListenerOptions {
   databaseUrl: string;

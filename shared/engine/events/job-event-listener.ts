@@ -1,7 +1,7 @@
 import type { Knex } from "knex";
 import type { LoggerInstance } from "moleculer";
 import { Client } from "pg";
-import { JOB_EVENTS_CHANNEL } from "../../db/jobs/record-events";
+import { JOB_EVENTS_CHANNEL } from "../../lib/event-names";
 import { JobUpdate, updatesAfter, updatesByEventIds } from "../../db/jobs/job-updates";
 import { SerialBatcher } from "../../lib/serial-batcher";
 import { RecentIds } from "./recent-ids";
