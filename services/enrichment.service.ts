@@ -4,6 +4,7 @@ import { notFound } from "../shared/http/api-errors";
 import { organizationOf } from "../shared/http/caller";
 import { apiPath, jobStatusUrl } from "../shared/http/api-paths";
 import { HttpContext, respondWith } from "../shared/http/http-meta";
+import { issueCreateParams, issueIdParams, issueListParams, issueUpdateParams } from "../shared/domains/enrichment/issue-params";
 import { decodeCursor, encodeCursor } from "../shared/http/created-at-cursor";
 import { findIssue } from "../shared/db/issues/find-issue";
 import { insertIssue } from "../shared/db/issues/insert-issue";
@@ -23,38 +24,6 @@ type IssuesContext = HttpContext;
 /** A `jobs.enqueueMany` entry whose payload is checked against its task's schema at compile time. */
 type EnqueueRequestOf<Task extends TaskDefinition> = EnqueueOptions & { task: Task["name"]; payload: z.input<Task["payload"]> };
 
-/** Enough for any real issue; the gateway's BODY_LIMIT bounds the request as a whole. */
-const MAX_BODY_BYTES = 64 * 1024;
-
-const title = z.string().trim().min(1, "must not be empty").max(300);
-const body = z
-  .string()
-  .refine((text) => Buffer.byteLength(text, "utf8") <= MAX_BODY_BYTES, `must be at most ${MAX_BODY_BYTES} bytes (64 KB)`);
-const labels = z.array(z.string().trim().min(1).max(50)).max(20);
-const oneOrMany = z
-  .union([z.string().min(1).max(100), z.array(z.string().min(1).max(100)).max(20)])
-  .transform((value) => (Array.isArray(value) ? value : [value]));
-
-const idParams = z.object({ id: z.string().uuid("must be an issue id (uuid)") });
-const createParams = z
-  .object({ title, body: body.default(""), labels: labels.default([]), author: z.string().trim().min(1).max(200).nullable().default(null) })
-  .strict();
-const updateParams = idParams
-  .extend({ title: title.optional(), body: body.optional(), labels: labels.optional() })
-  .strict()
-  .refine(({ title, body, labels }) => title !== undefined || body !== undefined || labels !== undefined, {
-    message: "give at least one of title, body, labels",
-  });
-const listParams = z
-  .object({
-    tag: oneOrMany.optional(),
-    label: oneOrMany.optional(),
-    enriched: z.enum(["true", "false"]).transform((value) => value === "true").or(z.boolean()).optional(),
-    q: z.string().min(1).max(300).optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(50),
-    cursor: z.string().max(200).optional(),
-  })
-  .strict();
 
 /** The row as it reads once `job` is linked, without reading it again. */
 const withJob = (row: IssueRow, job: PublicJob): IssueRow => ({ ...row, enrichment_job_id: job.id, enrichment_status: job.status });
@@ -94,7 +63,7 @@ export default class EnrichmentService extends Service {
   }
 
   private async create(ctx: IssuesContext) {
-    const fields = parseParams(createParams, ctx.params);
+    const fields = parseParams(issueCreateParams, ctx.params);
     const organizationId = organizationOf(ctx);
     const issue = await insertIssue(this.runtime.db, organizationId, fields);
     // One call for both jobs: the jobs service writes them in the same batch, with one publish round.
@@ -115,7 +84,7 @@ export default class EnrichmentService extends Service {
   }
 
   private async list(ctx: IssuesContext): Promise<{ items: PublicIssue[]; nextCursor: string | null }> {
-    const { limit, cursor, tag, label, ...filter } = parseParams(listParams, ctx.params);
+    const { limit, cursor, tag, label, ...filter } = parseParams(issueListParams, ctx.params);
     const rows = await listIssues(
       this.runtime.db,
       organizationOf(ctx),
@@ -129,7 +98,7 @@ export default class EnrichmentService extends Service {
 
   /** An edit of the title or body makes a new version and enriches it; the results replace the old ones. */
   private async update(ctx: IssuesContext) {
-    const { id, ...edit } = parseParams(updateParams, ctx.params);
+    const { id, ...edit } = parseParams(issueUpdateParams, ctx.params);
     const updated = await updateIssue(this.runtime.db, organizationOf(ctx), id, edit);
     if (!updated) throw notFound("Issue");
     if (!updated.textChanged) return publicView(updated.issue);
@@ -155,7 +124,7 @@ export default class EnrichmentService extends Service {
   }
 
   private async requireIssue(ctx: IssuesContext): Promise<IssueRow> {
-    const { id } = parseParams(idParams, ctx.params);
+    const { id } = parseParams(issueIdParams, ctx.params);
     const row = await findIssue(this.runtime.db, organizationOf(ctx), id);
     if (!row) throw notFound("Issue");
     return row;

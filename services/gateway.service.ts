@@ -4,15 +4,14 @@ import path from "node:path";
 import type { PassThrough } from "node:stream";
 import { Context, Service, ServiceBroker } from "moleculer";
 import ApiGateway, { IncomingRequest, Route } from "moleculer-web";
-import { z } from "zod";
 import { config } from "../config";
 import { unauthorized } from "../shared/http/api-errors";
-import { JOB_STATUSES } from "../shared/db/jobs/job-record";
 import type { JobUpdate } from "../shared/db/jobs/job-updates";
 import { JOB_UPDATES_BROADCAST } from "../shared/lib/event-names";
 import { METRIC, prometheusText, registerMetrics } from "../shared/engine/metrics";
 import { parseParams } from "../shared/http/parse-params";
 import { API_PREFIX } from "../shared/http/api-paths";
+import { jobIdParams, jobStreamParams } from "../shared/http/job-params";
 import type { HttpContext } from "../shared/http/http-meta";
 import { handleDocumentUpload } from "./gateway/document-uploads";
 import { sendJson, toErrorResponse } from "./gateway/error-response";
@@ -21,20 +20,6 @@ import { SseClient, StreamFilter } from "./gateway/sse/sse-client";
 import { SseHub } from "./gateway/sse/sse-hub";
 
 type GatewayContext = HttpContext;
-
-const streamParams = z.object({
-  jobId: z.string().uuid().optional(),
-  task: z.string().max(200).optional(),
-  queue: z.string().max(64).optional(),
-  status: z
-    .union([z.enum(JOB_STATUSES), z.array(z.enum(JOB_STATUSES))])
-    .transform((value) => (Array.isArray(value) ? value : [value]))
-    .optional(),
-  lastEventId: z.string().regex(/^\d{1,19}$/).optional(),
-  apiKey: z.string().optional(),
-});
-
-const jobIdParams = z.object({ id: z.string().uuid("must be a job id (uuid)") }).passthrough();
 
 /**
  * The dashboard's static files, by fixed route: no part of a request path reaches the file system,
@@ -237,7 +222,7 @@ export default class GatewayService extends Service {
    * terminal event.
    */
   private openStream(ctx: GatewayContext, singleJob: boolean): PassThrough {
-    const params = parseParams(singleJob ? jobIdParams.merge(streamParams) : streamParams, ctx.params);
+    const params = parseParams(singleJob ? jobIdParams.merge(jobStreamParams) : jobStreamParams, ctx.params);
     const organizationId = ctx.meta.organizationId;
     if (!organizationId) throw unauthorized();
     const jobId = singleJob ? (params as { id: string }).id : params.jobId;

@@ -1,10 +1,11 @@
 import { Service, ServiceBroker } from "moleculer";
-import { z, ZodIssue } from "zod";
-import { zodToJsonSchema } from "zod-to-json-schema";
+import type { ZodIssue } from "zod";
 import { notFound, validationFailed } from "../shared/http/api-errors";
 import { organizationOf } from "../shared/http/caller";
 import { apiPath, jobStatusUrl } from "../shared/http/api-paths";
 import { HttpContext, respondWith } from "../shared/http/http-meta";
+import { jsonSchemaOf } from "../shared/http/json-schema";
+import { ingestionIdParams, ingestionListParams, ingestionRequestSchema, recordsParams } from "../shared/domains/ingestion/ingestion-params";
 import { decodeCursor, encodeCursor } from "../shared/http/created-at-cursor";
 import { findRun, listRuns } from "../shared/db/ingestion/find-runs";
 import { finishRun } from "../shared/db/ingestion/finish-run";
@@ -20,16 +21,7 @@ import { ingest, ingestionTasks } from "./ingestion.tasks";
 
 type IngestionContext = HttpContext;
 
-const jsonObject = z.record(z.unknown());
-const idParams = z.object({ id: z.string().uuid("must be an ingestion job id (uuid)") });
-const listParams = z
-  .object({ limit: z.coerce.number().int().min(1).max(500).default(50), cursor: z.string().max(200).optional() })
-  .strict();
-const recordsParams = listParams.extend({ source: z.string().min(1).max(500).optional(), runId: z.string().uuid().optional() }).strict();
 
-/** zod-to-json-schema's generic signature recurses too deep on these schemas; the plain one suffices. */
-const jsonSchemaOf = (schema: z.ZodTypeAny): object =>
-  (zodToJsonSchema as unknown as (schema: z.ZodTypeAny, options: { target: "openApi3" }) => object)(schema, { target: "openApi3" });
 
 const publicView = (row: IngestionRunRow) => ({ ...toPublicRun(row), statusUrl: row.job_id ? jobStatusUrl(row.job_id) : null });
 
@@ -66,13 +58,13 @@ export default class IngestionService extends Service {
       actions: {
         create: (ctx: IngestionContext) => this.create(ctx),
         get: async (ctx: IngestionContext) => {
-          const { id } = parseParams(idParams, ctx.params);
+          const { id } = parseParams(ingestionIdParams, ctx.params);
           const row = await findRun(this.runtime.db, organizationOf(ctx), id);
           if (!row) throw notFound("Ingestion job");
           return publicView(row);
         },
         list: async (ctx: IngestionContext) => {
-          const { limit, cursor } = parseParams(listParams, ctx.params);
+          const { limit, cursor } = parseParams(ingestionListParams, ctx.params);
           const rows = await listRuns(this.runtime.db, organizationOf(ctx), limit + 1, cursor === undefined ? undefined : decodeCursor(cursor));
           const page = rows.slice(0, limit);
           return { items: page.map(publicView), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]) : null };
@@ -88,8 +80,8 @@ export default class IngestionService extends Service {
           items: [...this.providers.values()].map((provider) => ({
             name: provider.name,
             description: provider.description,
-            filters: jsonSchemaOf(provider.filters),
-            options: jsonSchemaOf(provider.options),
+            filters: jsonSchemaOf(provider.filters, { target: "openApi3" }),
+            options: jsonSchemaOf(provider.options, { target: "openApi3" }),
           })),
         }),
       },
@@ -104,7 +96,7 @@ export default class IngestionService extends Service {
     const organizationId = organizationOf(ctx);
     const names = [...this.providers.keys()] as [string, ...string[]];
     const request = parseParams(
-      z.object({ provider: z.enum(names), filters: jsonObject.default({}), options: jsonObject.default({}) }).strict(),
+      ingestionRequestSchema(names),
       ctx.params,
     );
     const provider = this.providers.get(request.provider)!;

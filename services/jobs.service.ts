@@ -5,7 +5,7 @@ import { cancelJob } from "../shared/db/jobs/cancel-job";
 import { findJob, listJobEvents, listJobs } from "../shared/db/jobs/find-jobs";
 import { updatesAfter } from "../shared/db/jobs/job-updates";
 import { activeCounts } from "../shared/db/jobs/active-counts";
-import { JOB_STATUSES, JobRow, PublicJob, toPublicJob } from "../shared/db/jobs/job-record";
+import { JobRow, PublicJob, toPublicJob } from "../shared/db/jobs/job-record";
 import { lockUnpublishedJobs } from "../shared/db/jobs/mark-published";
 import { replayJob } from "../shared/db/jobs/replay-job";
 import { bulkEnqueueRequestSchema } from "../shared/engine/enqueue/enqueue-request";
@@ -13,6 +13,7 @@ import { DeadLetterKeeper } from "../shared/engine/maintenance/dead-letter-keepe
 import { JobEnqueuer } from "../shared/engine/enqueue/job-enqueuer";
 import { organizationOf } from "../shared/http/caller";
 import { jobStatusUrl } from "../shared/http/api-paths";
+import { jobIdParams, jobListParams } from "../shared/http/job-params";
 import { HttpContext, respondWith } from "../shared/http/http-meta";
 import { decodeCursor, encodeCursor } from "../shared/http/created-at-cursor";
 import { parseParams } from "../shared/http/parse-params";
@@ -29,21 +30,7 @@ type JobsContext = HttpContext;
 /** A job as the REST API answers it: with the URL to follow it at. */
 const withStatusUrl = <Job extends PublicJob>(job: Job) => ({ ...job, statusUrl: jobStatusUrl(job.id) });
 
-const idParams = z.object({ id: z.string().uuid("must be a job id (uuid)") });
 const scheduleIdMeta = z.string().uuid("meta.scheduleId must be a schedule id (uuid)").optional();
-
-const listParams = z.object({
-  status: z
-    .union([z.enum(JOB_STATUSES), z.array(z.enum(JOB_STATUSES))])
-    .transform((value) => (Array.isArray(value) ? value : [value]))
-    .optional(),
-  task: z.string().max(200).optional(),
-  queue: z.string().max(64).optional(),
-  createdAfter: z.string().datetime({ offset: true }).optional(),
-  createdBefore: z.string().datetime({ offset: true }).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(200).optional(),
-});
 
 const updatesAfterParams = z.object({
   afterId: z.string().regex(/^\d{1,19}$/, "must be an event id"),
@@ -54,7 +41,7 @@ const updatesAfterParams = z.object({
 const SWEEP_BATCH = 1_000;
 const QUEUE_GAUGES_INTERVAL_MS = 10_000;
 
-type ListParams = z.infer<typeof listParams>;
+type ListParams = z.infer<typeof jobListParams>;
 
 /**
  * The job registry: enqueue (single and bulk), read, list, cancel, replay, dead letters. It validates
@@ -93,9 +80,9 @@ export default class JobsService extends Service {
           const params = parseParams(updatesAfterParams, ctx.params);
           return updatesAfter(this.runtime.db, params.afterId, { organizationId: organizationOf(ctx), jobId: params.jobId }, params.limit);
         },
-        list: (ctx: JobsContext) => this.listPage(organizationOf(ctx), parseParams(listParams, ctx.params), false),
+        list: (ctx: JobsContext) => this.listPage(organizationOf(ctx), parseParams(jobListParams, ctx.params), false),
         deadLetters: (ctx: JobsContext) =>
-          this.listPage(organizationOf(ctx), parseParams(listParams.omit({ status: true }), ctx.params), true),
+          this.listPage(organizationOf(ctx), parseParams(jobListParams.omit({ status: true }), ctx.params), true),
         cancel: (ctx: JobsContext) => this.cancel(ctx),
         replay: (ctx: JobsContext) => this.replay(ctx),
         ready: () => this.ready(),
@@ -159,7 +146,7 @@ export default class JobsService extends Service {
   }
 
   private async cancel(ctx: JobsContext): Promise<PublicJob> {
-    const { id } = parseParams(idParams, ctx.params);
+    const { id } = parseParams(jobIdParams, ctx.params);
     const organizationId = organizationOf(ctx);
     const cancelled = await cancelJob(this.runtime.db, organizationId, id);
     if (!cancelled) {
@@ -171,7 +158,7 @@ export default class JobsService extends Service {
   }
 
   private async replay(ctx: JobsContext) {
-    const { id } = parseParams(idParams, ctx.params);
+    const { id } = parseParams(jobIdParams, ctx.params);
     const replayed = await replayJob(this.runtime.db, organizationOf(ctx), id);
     if (!replayed) {
       const existing = await this.requireJob(ctx);
@@ -224,7 +211,7 @@ export default class JobsService extends Service {
   }
 
   private async requireJob(ctx: JobsContext): Promise<JobRow> {
-    const { id } = parseParams(idParams, ctx.params);
+    const { id } = parseParams(jobIdParams, ctx.params);
     const row = await findJob(this.runtime.db, organizationOf(ctx), id);
     if (!row) throw notFound("Job");
     return row;
