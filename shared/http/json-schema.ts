@@ -1,12 +1,12 @@
 import type { z } from "zod";
-import { zodToJsonSchema } from "zod-to-json-schema";
+import { ignoreOverride, zodToJsonSchema } from "zod-to-json-schema";
 
 export interface JsonSchemaOptions {
   /** `openApi3` for schemas clients read as OpenAPI 3.0; the default is JSON Schema draft 7. */
   target?: "jsonSchema7" | "openApi3";
-  /** Named schemas: where one of these objects appears, the result holds a `$ref` to `<refPath>/<name>`. */
-  definitions?: Record<string, z.ZodTypeAny>;
-  /** Where `definitions` are referenced from, like `#/components/schemas`. */
+  /** Named schemas: where one of these appears inside the schema, the result holds `{ $ref: <refPath>/<name> }`. */
+  references?: Record<string, z.ZodTypeAny>;
+  /** Where `references` live, like `#/components/schemas`. */
   refPath?: string;
 }
 
@@ -14,20 +14,21 @@ type Convert = (schema: z.ZodTypeAny, options: object) => Record<string, unknown
 
 /**
  * A zod schema as JSON Schema: what a client may send (defaults make a field optional, refinements
- * and transforms describe their input). zod-to-json-schema's generic signature recurses too deep on
- * Conveyor's schemas, so it is called through a plain one.
+ * and transforms describe their input). Everything is spelled out except the named `references`.
+ * zod-to-json-schema's generic signature recurses too deep on Conveyor's schemas, so it is called
+ * through a plain one.
  */
 export function jsonSchemaOf(schema: z.ZodTypeAny, options: JsonSchemaOptions = {}): Record<string, unknown> {
-  const [hash, ...refPath] = (options.refPath ?? "#/definitions").split("/");
-  const converted = (zodToJsonSchema as unknown as Convert)(schema, {
+  const names = new Map(Object.entries(options.references ?? {}).map(([name, named]) => [named._def as z.ZodTypeDef, name]));
+  const { $schema: _dialect, ...converted } = (zodToJsonSchema as unknown as Convert)(schema, {
     target: options.target ?? "jsonSchema7",
     effectStrategy: "input",
     pipeStrategy: "input",
-    $refStrategy: options.definitions ? "root" : "none",
-    definitions: options.definitions ?? {},
-    basePath: [hash, ...refPath.slice(0, -1)],
-    definitionPath: refPath[refPath.length - 1],
+    $refStrategy: "none",
+    override: (def: z.ZodTypeDef) => {
+      const name = names.get(def);
+      return name ? { $ref: `${options.refPath ?? "#/definitions"}/${name}` } : ignoreOverride;
+    },
   });
-  const { $schema: _schema, [refPath[refPath.length - 1]]: _definitions, ...rest } = converted;
-  return rest;
+  return converted;
 }
