@@ -167,7 +167,7 @@ export default class GatewayService extends Service {
               "GET ready": "jobs.ready",
               "GET metrics": (_req: IncomingMessage, res: ServerResponse) => this.sendMetrics(res),
               [`GET ${API_PREFIX.slice(1)}/openapi.json`](_req: IncomingMessage, res: ServerResponse) {
-                sendJson(res, 200, openApiDocument);
+                sendJson(res, 200, openApiDocument());
               },
               ...Object.fromEntries(
                 Object.entries(DASHBOARD_FILES).map(([route, { file, type }]) => [

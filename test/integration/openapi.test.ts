@@ -78,7 +78,7 @@ describe("the OpenAPI document matches what the API answers", () => {
       signal: controller.signal,
     });
     expect(response.status).toBe(200);
-    const documentedStream = openApiDocument.paths["/jobs/stream"] as { get: { responses: Record<string, { content?: object }> } };
+    const documentedStream = openApiDocument().paths["/jobs/stream"] as { get: { responses: Record<string, { content?: object }> } };
     expect(Object.keys(documentedStream.get.responses[200].content ?? {})).toEqual(["text/event-stream"]);
     expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
     controller.abort();

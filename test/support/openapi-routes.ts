@@ -35,7 +35,7 @@ export function gatewayRoutes(): DocumentedRoute[] {
 
 /** Every operation in the OpenAPI document. */
 export function documentedRoutes(): DocumentedRoute[] {
-  return Object.entries(openApiDocument.paths).flatMap(([path, entry]) =>
+  return Object.entries(openApiDocument().paths).flatMap(([path, entry]) =>
     Object.keys(entry)
       .filter((key) => ["get", "post", "put", "patch", "delete"].includes(key))
       .map((method) => ({ method, path })),
@@ -51,11 +51,11 @@ type Json = Record<string, unknown>;
 export function documentValidator() {
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats(ajv);
-  ajv.addSchema({ $id: "conveyor", components: openApiDocument.components } as Json);
+  ajv.addSchema({ $id: "conveyor", components: openApiDocument().components } as Json);
   const withBase = (schema: unknown): Json =>
     JSON.parse(JSON.stringify(schema).replace(/"#\/components\//g, '"conveyor#/components/')) as Json;
   const operation = (method: string, path: string): Json => {
-    const entry = (openApiDocument.paths as Record<string, Json>)[path];
+    const entry = (openApiDocument().paths as Record<string, Json>)[path];
     const found = entry?.[method] as Json | undefined;
     if (!found) throw new Error(`the document has no ${method.toUpperCase()} ${path}`);
     return found;

@@ -12,10 +12,10 @@ describe("the OpenAPI document and the gateway's routes", () => {
   });
 
   it("documents the SSE stream and the fields that once drifted", () => {
-    const schemas = openApiDocument.components.schemas as Record<string, { properties: Record<string, unknown> }>;
+    const schemas = openApiDocument().components.schemas as Record<string, { properties: Record<string, unknown> }>;
     expect(Object.keys(schemas.EnqueueRequest.properties)).toContain("callbackUrl");
     expect(Object.keys(schemas.Job.properties)).toEqual(expect.arrayContaining(["organizationId", "callbackUrl", "updatedAt"]));
-    const stream = (openApiDocument.paths as Record<string, { get?: { responses: Record<string, { content?: object }> } }>)["/jobs/stream"];
+    const stream = (openApiDocument().paths as Record<string, { get?: { responses: Record<string, { content?: object }> } }>)["/jobs/stream"];
     expect(Object.keys(stream.get?.responses[200].content ?? {})).toEqual(["text/event-stream"]);
   });
 
