@@ -21,7 +21,7 @@ type Accepted = Extract<ReceivedFile, { accepted: true }>;
 
 /**
  * `POST /api/v1/documents` (one file) and `POST /api/v1/documents/batch` (up to 10): the request
- * body is streamed to UPLOAD_DIR by shared/file-uploads, then each accepted file becomes a document and a
+ * body is streamed to UPLOAD_DIR by shared/domains/uploads, then each accepted file becomes a document and a
  * `documents.process` job through the `documents.create` action. Answers 202; a batch answers per file.
  */
 export async function handleDocumentUpload(req: IncomingRequest, res: ServerResponse, batch: boolean): Promise<void> {
