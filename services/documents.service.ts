@@ -4,6 +4,8 @@ import { Context, Service, ServiceBroker } from "moleculer";
 import { z } from "zod";
 import { notFound, validationFailed } from "../shared/http/api-errors";
 import { CallerMeta, organizationOf } from "../shared/http/caller";
+import { jobStatusUrl } from "../shared/http/api-paths";
+import { chunksParams, documentIdParams, searchParams } from "../shared/domains/documents/document-params";
 import { deleteDocument } from "../shared/db/documents/delete-document";
 import { DocumentRow, PublicDocument, toPublicDocument } from "../shared/db/documents/document-record";
 import { findDocument } from "../shared/db/documents/find-document";
@@ -22,11 +24,8 @@ import { documentTasks, processDocument } from "./documents.tasks";
 
 type DocumentsContext = Context<Record<string, unknown>, CallerMeta>;
 
-const API_PREFIX = "/api/v1";
-const statusUrl = (jobId: string) => `${API_PREFIX}/jobs/${jobId}`;
-const publicView = (row: DocumentRow): PublicDocument => toPublicDocument(row, statusUrl);
+const publicView = (row: DocumentRow): PublicDocument => toPublicDocument(row, jobStatusUrl);
 
-const idParams = z.object({ id: z.string().uuid("must be a document id (uuid)") });
 const contentTypes = Object.values(DOCUMENT_TYPES) as [DocumentContentType, ...DocumentContentType[]];
 /** What the gateway passes after it stored an upload; clients never call this directly. */
 const createParams = z
@@ -37,15 +36,6 @@ const createParams = z
     size: z.number().int().nonnegative(),
   })
   .and(chunkOptionsSchema);
-const chunksParams = idParams.extend({
-  /** The last ordinal of the previous page (its nextCursor). */
-  cursor: z.coerce.number().int().min(0).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-});
-const searchParams = z.object({
-  q: z.string().trim().min(1, "must not be empty").max(2_000),
-  k: z.coerce.number().int().min(1).max(50).default(5),
-});
 
 /**
  * Documents: uploads become `documents.process` jobs that extract, chunk, embed and store them; then
@@ -141,7 +131,7 @@ export default class DocumentsService extends Service {
   }
 
   private async requireDocument(ctx: DocumentsContext): Promise<DocumentRow> {
-    const { id } = parseParams(idParams, ctx.params);
+    const { id } = parseParams(documentIdParams, ctx.params);
     return this.reread(ctx, id);
   }
 

@@ -1,7 +1,9 @@
-import { Context, Service, ServiceBroker } from "moleculer";
-import { z } from "zod";
+import { Service, ServiceBroker } from "moleculer";
 import { notFound } from "../shared/http/api-errors";
-import { CallerMeta, organizationOf } from "../shared/http/caller";
+import { organizationOf } from "../shared/http/caller";
+import { apiPath, jobStatusUrl } from "../shared/http/api-paths";
+import { HttpContext, respondWith } from "../shared/http/http-meta";
+import { issueCreateParams, issueIdParams, issueListParams, issueUpdateParams } from "../shared/domains/enrichment/issue-params";
 import { decodeCursor, encodeCursor } from "../shared/http/created-at-cursor";
 import { findIssue } from "../shared/db/issues/find-issue";
 import { insertIssue } from "../shared/db/issues/insert-issue";
@@ -15,49 +17,8 @@ import type { PublicJob } from "../shared/db/jobs/job-record";
 import { enqueue, enqueueMany, jobFor } from "../shared/engine/enqueue/enqueue";
 import { enrichIssue, enrichmentTasks, notifyIssueCreated } from "./enrichment.tasks";
 
-/** moleculer-web reads these from the meta to shape the HTTP answer. */
-interface IssuesMeta extends CallerMeta {
-  $statusCode?: number;
-  /** Sent as the Location header with a 201. */
-  $location?: string;
-  $responseHeaders?: Record<string, string>;
-}
+type IssuesContext = HttpContext;
 
-type IssuesContext = Context<Record<string, unknown>, IssuesMeta>;
-
-const API_PREFIX = "/api/v1";
-/** Enough for any real issue; the gateway's BODY_LIMIT bounds the request as a whole. */
-const MAX_BODY_BYTES = 64 * 1024;
-
-const title = z.string().trim().min(1, "must not be empty").max(300);
-const body = z
-  .string()
-  .refine((text) => Buffer.byteLength(text, "utf8") <= MAX_BODY_BYTES, `must be at most ${MAX_BODY_BYTES} bytes (64 KB)`);
-const labels = z.array(z.string().trim().min(1).max(50)).max(20);
-const oneOrMany = z
-  .union([z.string().min(1).max(100), z.array(z.string().min(1).max(100)).max(20)])
-  .transform((value) => (Array.isArray(value) ? value : [value]));
-
-const idParams = z.object({ id: z.string().uuid("must be an issue id (uuid)") });
-const createParams = z
-  .object({ title, body: body.default(""), labels: labels.default([]), author: z.string().trim().min(1).max(200).nullable().default(null) })
-  .strict();
-const updateParams = idParams
-  .extend({ title: title.optional(), body: body.optional(), labels: labels.optional() })
-  .strict()
-  .refine(({ title, body, labels }) => title !== undefined || body !== undefined || labels !== undefined, {
-    message: "give at least one of title, body, labels",
-  });
-const listParams = z
-  .object({
-    tag: oneOrMany.optional(),
-    label: oneOrMany.optional(),
-    enriched: z.enum(["true", "false"]).transform((value) => value === "true").or(z.boolean()).optional(),
-    q: z.string().min(1).max(300).optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(50),
-    cursor: z.string().max(200).optional(),
-  })
-  .strict();
 
 /** The row as it reads once `job` is linked, without reading it again. */
 const withJob = (row: IssueRow, job: PublicJob): IssueRow => ({ ...row, enrichment_job_id: job.id, enrichment_status: job.status });
@@ -66,7 +27,7 @@ const withJob = (row: IssueRow, job: PublicJob): IssueRow => ({ ...row, enrichme
 const publicView = (row: IssueRow) => {
   const issue = toPublicIssue(row);
   const { jobId } = issue.enrichment;
-  return { ...issue, enrichment: { ...issue.enrichment, statusUrl: jobId ? `${API_PREFIX}/jobs/${jobId}` : null } };
+  return { ...issue, enrichment: { ...issue.enrichment, statusUrl: jobId ? jobStatusUrl(jobId) : null } };
 };
 
 /**
@@ -97,7 +58,7 @@ export default class EnrichmentService extends Service {
   }
 
   private async create(ctx: IssuesContext) {
-    const fields = parseParams(createParams, ctx.params);
+    const fields = parseParams(issueCreateParams, ctx.params);
     const organizationId = organizationOf(ctx);
     const issue = await insertIssue(this.runtime.db, organizationId, fields);
     // One call for both jobs: the jobs service writes them in the same batch, with one publish round.
@@ -106,13 +67,12 @@ export default class EnrichmentService extends Service {
       jobFor(notifyIssueCreated, { issueId: issue.id }, { idempotencyKey: `${issue.id}:created` }),
     ]);
     await setEnrichmentJob(this.runtime.db, organizationId, issue.id, issue.version, jobs[0].id);
-    ctx.meta.$statusCode = 201;
-    ctx.meta.$location = `${API_PREFIX}/issues/${issue.id}`;
+    respondWith(ctx, 201, apiPath("issues", issue.id));
     return publicView(withJob(issue, jobs[0]));
   }
 
   private async list(ctx: IssuesContext): Promise<{ items: PublicIssue[]; nextCursor: string | null }> {
-    const { limit, cursor, tag, label, ...filter } = parseParams(listParams, ctx.params);
+    const { limit, cursor, tag, label, ...filter } = parseParams(issueListParams, ctx.params);
     const rows = await listIssues(
       this.runtime.db,
       organizationOf(ctx),
@@ -126,7 +86,7 @@ export default class EnrichmentService extends Service {
 
   /** An edit of the title or body makes a new version and enriches it; the results replace the old ones. */
   private async update(ctx: IssuesContext) {
-    const { id, ...edit } = parseParams(updateParams, ctx.params);
+    const { id, ...edit } = parseParams(issueUpdateParams, ctx.params);
     const updated = await updateIssue(this.runtime.db, organizationOf(ctx), id, edit);
     if (!updated) throw notFound("Issue");
     if (!updated.textChanged) return publicView(updated.issue);
@@ -138,9 +98,8 @@ export default class EnrichmentService extends Service {
     const issue = await this.requireIssue(ctx);
     // No idempotency key: a re-run is asked for on purpose, even if a job for this version exists.
     const view = publicView(await this.enqueueEnrichment(ctx, issue));
-    ctx.meta.$statusCode = 202;
-    // moleculer-web sends $location only with 201 and 3xx; a 202 points at its job like POST /jobs does.
-    ctx.meta.$responseHeaders = { Location: view.enrichment.statusUrl as string };
+    // A 202 points at its job, like POST /jobs does.
+    respondWith(ctx, 202, view.enrichment.statusUrl ?? undefined);
     return view;
   }
 
@@ -153,7 +112,7 @@ export default class EnrichmentService extends Service {
   }
 
   private async requireIssue(ctx: IssuesContext): Promise<IssueRow> {
-    const { id } = parseParams(idParams, ctx.params);
+    const { id } = parseParams(issueIdParams, ctx.params);
     const row = await findIssue(this.runtime.db, organizationOf(ctx), id);
     if (!row) throw notFound("Issue");
     return row;

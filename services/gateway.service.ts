@@ -3,48 +3,23 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import type { PassThrough } from "node:stream";
 import { Context, Service, ServiceBroker } from "moleculer";
-import ApiGateway, { GatewayResponse, IncomingRequest, Route } from "moleculer-web";
-import { z } from "zod";
+import ApiGateway, { IncomingRequest, Route } from "moleculer-web";
 import { config } from "../config";
 import { unauthorized } from "../shared/http/api-errors";
-import { JOB_STATUSES, PublicJob } from "../shared/db/jobs/job-record";
 import type { JobUpdate } from "../shared/db/jobs/job-updates";
-import { JOB_UPDATES_BROADCAST } from "../shared/engine/events/job-event-names";
+import { JOB_UPDATES_BROADCAST } from "../shared/lib/event-names";
 import { METRIC, prometheusText, registerMetrics } from "../shared/engine/metrics";
 import { parseParams } from "../shared/http/parse-params";
-import type { CallerMeta } from "../shared/http/caller";
+import { API_PREFIX } from "../shared/http/api-paths";
+import { jobIdParams, jobStreamParams } from "../shared/http/job-params";
+import type { HttpContext } from "../shared/http/http-meta";
 import { handleDocumentUpload } from "./gateway/document-uploads";
 import { sendJson, toErrorResponse } from "./gateway/error-response";
 import { openApiDocument } from "./gateway/openapi";
 import { SseClient, StreamFilter } from "./gateway/sse/sse-client";
 import { SseHub } from "./gateway/sse/sse-hub";
 
-const API_PREFIX = "/api/v1";
-const statusUrl = (id: string) => `${API_PREFIX}/jobs/${id}`;
-
-/** What the gateway copies from the HTTP request into the call's meta. */
-interface GatewayMeta extends CallerMeta {
-  lastEventId?: string;
-  wantsEventStream?: boolean;
-  $responseType?: string;
-  $responseHeaders?: Record<string, string>;
-}
-
-type GatewayContext = Context<Record<string, unknown>, GatewayMeta>;
-
-const streamParams = z.object({
-  jobId: z.string().uuid().optional(),
-  task: z.string().max(200).optional(),
-  queue: z.string().max(64).optional(),
-  status: z
-    .union([z.enum(JOB_STATUSES), z.array(z.enum(JOB_STATUSES))])
-    .transform((value) => (Array.isArray(value) ? value : [value]))
-    .optional(),
-  lastEventId: z.string().regex(/^\d{1,19}$/).optional(),
-  apiKey: z.string().optional(),
-});
-
-const jobIdParams = z.object({ id: z.string().uuid("must be a job id (uuid)") }).passthrough();
+type GatewayContext = HttpContext;
 
 /**
  * The dashboard's static files, by fixed route: no part of a request path reaches the file system,
@@ -90,31 +65,6 @@ function apiKeyOf(req: IncomingRequest): string | undefined {
   return typeof fromQuery === "string" && req.headers.accept?.includes("text/event-stream") ? fromQuery : undefined;
 }
 
-/** HTTP status and Location for the actions whose answer is not a plain 200. */
-function shapeResponse(actionName: string, res: GatewayResponse, data: unknown): unknown {
-  if (actionName === "jobs.enqueue") {
-    const { job, created } = data as { job: PublicJob; created: boolean };
-    res.statusCode = created ? 202 : 200;
-    res.setHeader("Location", statusUrl(job.id));
-    return { ...job, statusUrl: statusUrl(job.id) };
-  }
-  if (actionName === "jobs.enqueueMany") {
-    res.statusCode = 202;
-    const { jobs } = data as { jobs: PublicJob[] };
-    return { jobs: jobs.map((job) => ({ ...job, statusUrl: statusUrl(job.id) })) };
-  }
-  if (actionName === "webhooks.createSubscription") {
-    res.statusCode = 201;
-    return data;
-  }
-  if (actionName === "jobs.replay") {
-    res.statusCode = 202;
-    const job = data as PublicJob;
-    return { ...job, statusUrl: statusUrl(job.id) };
-  }
-  return data;
-}
-
 /**
  * REST and SSE front door: API-key auth, JSON errors, OpenAPI, health and readiness, and job event
  * streams fed by the notifier's broadcast (with Last-Event-ID replay from Postgres).
@@ -158,8 +108,8 @@ export default class GatewayService extends Service {
             mappingPolicy: "restrict",
             bodyParsers: { json: { limit: settings.BODY_LIMIT, strict: true }, urlencoded: false },
             aliases: {
-              "POST jobs": "jobs.enqueue",
-              "POST jobs/bulk": "jobs.enqueueMany",
+              "POST jobs": "jobs.create",
+              "POST jobs/bulk": "jobs.createMany",
               "GET jobs": "jobs.list",
               "GET jobs/stream": "gateway.stream",
               "GET jobs/dead-letters": "jobs.deadLetters",
@@ -204,9 +154,6 @@ export default class GatewayService extends Service {
               if (typeof lastEventId === "string") ctx.meta.lastEventId = lastEventId;
               ctx.meta.wantsEventStream = req.headers.accept?.includes("text/event-stream") ?? false;
             },
-            onAfterCall(_ctx: Context, _route: Route, req: IncomingRequest, res: GatewayResponse, data: unknown) {
-              return shapeResponse(req.$action.name ?? "", res, data);
-            },
           },
           {
             path: "/",
@@ -220,7 +167,7 @@ export default class GatewayService extends Service {
               "GET ready": "jobs.ready",
               "GET metrics": (_req: IncomingMessage, res: ServerResponse) => this.sendMetrics(res),
               [`GET ${API_PREFIX.slice(1)}/openapi.json`](_req: IncomingMessage, res: ServerResponse) {
-                sendJson(res, 200, openApiDocument);
+                sendJson(res, 200, openApiDocument());
               },
               ...Object.fromEntries(
                 Object.entries(DASHBOARD_FILES).map(([route, { file, type }]) => [
@@ -246,11 +193,6 @@ export default class GatewayService extends Service {
       started: () => registerMetrics(this.broker),
       stopped: () => this.hub.closeAll(),
     });
-  }
-
-  /** Number of connected SSE clients on this instance. */
-  get streamClients(): number {
-    return this.hub.size;
   }
 
   /** Prometheus text for this node (the all-in-one process has every service's metrics). */
@@ -280,7 +222,7 @@ export default class GatewayService extends Service {
    * terminal event.
    */
   private openStream(ctx: GatewayContext, singleJob: boolean): PassThrough {
-    const params = parseParams(singleJob ? jobIdParams.merge(streamParams) : streamParams, ctx.params);
+    const params = parseParams(singleJob ? jobIdParams.merge(jobStreamParams) : jobStreamParams, ctx.params);
     const organizationId = ctx.meta.organizationId;
     if (!organizationId) throw unauthorized();
     const jobId = singleJob ? (params as { id: string }).id : params.jobId;

@@ -1,8 +1,11 @@
-import { Context, Service, ServiceBroker } from "moleculer";
-import { z, ZodIssue } from "zod";
-import { zodToJsonSchema } from "zod-to-json-schema";
+import { Service, ServiceBroker } from "moleculer";
+import type { ZodIssue } from "zod";
 import { notFound, validationFailed } from "../shared/http/api-errors";
-import { CallerMeta, organizationOf } from "../shared/http/caller";
+import { organizationOf } from "../shared/http/caller";
+import { apiPath, jobStatusUrl } from "../shared/http/api-paths";
+import { HttpContext, respondWith } from "../shared/http/http-meta";
+import { jsonSchemaOf } from "../shared/http/json-schema";
+import { ingestionIdParams, ingestionListParams, ingestionRequestSchema, recordsParams } from "../shared/domains/ingestion/ingestion-params";
 import { decodeCursor, encodeCursor } from "../shared/http/created-at-cursor";
 import { findRun, listRuns } from "../shared/db/ingestion/find-runs";
 import { finishRun } from "../shared/db/ingestion/finish-run";
@@ -16,29 +19,11 @@ import { Runtime, runtimeFor } from "../shared/engine/runtime";
 import { enqueue } from "../shared/engine/enqueue/enqueue";
 import { ingest, ingestionTasks } from "./ingestion.tasks";
 
-/** moleculer-web reads these from the meta to shape the HTTP answer. */
-interface IngestionMeta extends CallerMeta {
-  $statusCode?: number;
-  $responseHeaders?: Record<string, string>;
-}
+type IngestionContext = HttpContext;
 
-type IngestionContext = Context<Record<string, unknown>, IngestionMeta>;
 
-const API_PREFIX = "/api/v1";
-const statusUrl = (jobId: string | null) => (jobId ? `${API_PREFIX}/jobs/${jobId}` : null);
 
-const jsonObject = z.record(z.unknown());
-const idParams = z.object({ id: z.string().uuid("must be an ingestion job id (uuid)") });
-const listParams = z
-  .object({ limit: z.coerce.number().int().min(1).max(500).default(50), cursor: z.string().max(200).optional() })
-  .strict();
-const recordsParams = listParams.extend({ source: z.string().min(1).max(500).optional(), runId: z.string().uuid().optional() }).strict();
-
-/** zod-to-json-schema's generic signature recurses too deep on these schemas; the plain one suffices. */
-const jsonSchemaOf = (schema: z.ZodTypeAny): object =>
-  (zodToJsonSchema as unknown as (schema: z.ZodTypeAny, options: { target: "openApi3" }) => object)(schema, { target: "openApi3" });
-
-const publicView = (row: IngestionRunRow) => ({ ...toPublicRun(row), statusUrl: statusUrl(row.job_id) });
+const publicView = (row: IngestionRunRow) => ({ ...toPublicRun(row), statusUrl: row.job_id ? jobStatusUrl(row.job_id) : null });
 
 const publicRecord = (row: IngestedRecordRow) => ({
   source: row.source,
@@ -73,13 +58,13 @@ export default class IngestionService extends Service {
       actions: {
         create: (ctx: IngestionContext) => this.create(ctx),
         get: async (ctx: IngestionContext) => {
-          const { id } = parseParams(idParams, ctx.params);
+          const { id } = parseParams(ingestionIdParams, ctx.params);
           const row = await findRun(this.runtime.db, organizationOf(ctx), id);
           if (!row) throw notFound("Ingestion job");
           return publicView(row);
         },
         list: async (ctx: IngestionContext) => {
-          const { limit, cursor } = parseParams(listParams, ctx.params);
+          const { limit, cursor } = parseParams(ingestionListParams, ctx.params);
           const rows = await listRuns(this.runtime.db, organizationOf(ctx), limit + 1, cursor === undefined ? undefined : decodeCursor(cursor));
           const page = rows.slice(0, limit);
           return { items: page.map(publicView), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]) : null };
@@ -95,8 +80,8 @@ export default class IngestionService extends Service {
           items: [...this.providers.values()].map((provider) => ({
             name: provider.name,
             description: provider.description,
-            filters: jsonSchemaOf(provider.filters),
-            options: jsonSchemaOf(provider.options),
+            filters: jsonSchemaOf(provider.filters, { target: "openApi3" }),
+            options: jsonSchemaOf(provider.options, { target: "openApi3" }),
           })),
         }),
       },
@@ -111,7 +96,7 @@ export default class IngestionService extends Service {
     const organizationId = organizationOf(ctx);
     const names = [...this.providers.keys()] as [string, ...string[]];
     const request = parseParams(
-      z.object({ provider: z.enum(names), filters: jsonObject.default({}), options: jsonObject.default({}) }).strict(),
+      ingestionRequestSchema(names),
       ctx.params,
     );
     const provider = this.providers.get(request.provider)!;
@@ -137,8 +122,7 @@ export default class IngestionService extends Service {
     await setRunJob(this.runtime.db, organizationId, run.id, job.id);
     const row = await findRun(this.runtime.db, organizationId, run.id);
     if (!row) throw notFound("Ingestion job");
-    ctx.meta.$statusCode = 202;
-    ctx.meta.$responseHeaders = { Location: `${API_PREFIX}/ingestion/jobs/${run.id}` };
+    respondWith(ctx, 202, apiPath("ingestion", "jobs", run.id));
     return { ...publicView(row), job };
   }
 }

@@ -1,11 +1,11 @@
-import { Context, Service, ServiceBroker } from "moleculer";
+import { Service, ServiceBroker } from "moleculer";
 import { z } from "zod";
 import { ApiError, conflict, notFound } from "../shared/http/api-errors";
 import { cancelJob } from "../shared/db/jobs/cancel-job";
 import { findJob, listJobEvents, listJobs } from "../shared/db/jobs/find-jobs";
 import { updatesAfter } from "../shared/db/jobs/job-updates";
 import { activeCounts } from "../shared/db/jobs/active-counts";
-import { JOB_STATUSES, JobRow, PublicJob, toPublicJob } from "../shared/db/jobs/job-record";
+import { JobRow, PublicJob, toPublicJob } from "../shared/db/jobs/job-record";
 import { replayJob } from "../shared/db/jobs/replay-job";
 import { bulkEnqueueRequestSchema } from "../shared/engine/enqueue/enqueue-request";
 import { DeadLetterKeeper } from "../shared/engine/maintenance/dead-letter-keeper";
@@ -13,33 +13,26 @@ import { Maintainer } from "../shared/engine/maintenance/maintainer";
 import { queueGauges } from "../shared/engine/maintenance/queue-gauges";
 import { unpublishedSweeper } from "../shared/engine/maintenance/unpublished-sweeper";
 import { JobEnqueuer } from "../shared/engine/enqueue/job-enqueuer";
-import { CallerMeta, organizationOf } from "../shared/http/caller";
+import { organizationOf } from "../shared/http/caller";
+import { jobStatusUrl } from "../shared/http/api-paths";
+import { jobIdParams, jobListParams } from "../shared/http/job-params";
+import { HttpContext, respondWith } from "../shared/http/http-meta";
 import { decodeCursor, encodeCursor } from "../shared/http/created-at-cursor";
 import { parseParams } from "../shared/http/parse-params";
 import { JobPublisher } from "../shared/engine/queue/job-publisher";
 import { QueueInspector } from "../shared/engine/queue/queue-inspector";
 import { countJobs, METRIC, registerMetrics } from "../shared/engine/metrics";
 import { Runtime, runtimeFor } from "../shared/engine/runtime";
-import { JOB_CANCELLED_EVENT, WORKER_METADATA_KEY, WorkerMetadata } from "../shared/engine/worker/tasks-middleware";
+import { WORKER_METADATA_KEY, WorkerMetadata } from "../shared/engine/worker/tasks-middleware";
+import { JOB_CANCELLED_EVENT } from "../shared/lib/event-names";
 import { catalogQueues, taskCatalog } from "./task-catalog";
 
-type JobsContext<P = Record<string, unknown>> = Context<P, CallerMeta>;
+type JobsContext = HttpContext;
 
-const idParams = z.object({ id: z.string().uuid("must be a job id (uuid)") });
+/** A job as the REST API answers it: with the URL to follow it at. */
+const withStatusUrl = <Job extends PublicJob>(job: Job) => ({ ...job, statusUrl: jobStatusUrl(job.id) });
+
 const scheduleIdMeta = z.string().uuid("meta.scheduleId must be a schedule id (uuid)").optional();
-
-const listParams = z.object({
-  status: z
-    .union([z.enum(JOB_STATUSES), z.array(z.enum(JOB_STATUSES))])
-    .transform((value) => (Array.isArray(value) ? value : [value]))
-    .optional(),
-  task: z.string().max(200).optional(),
-  queue: z.string().max(64).optional(),
-  createdAfter: z.string().datetime({ offset: true }).optional(),
-  createdBefore: z.string().datetime({ offset: true }).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(200).optional(),
-});
 
 const updatesAfterParams = z.object({
   afterId: z.string().regex(/^\d{1,19}$/, "must be an event id"),
@@ -47,7 +40,7 @@ const updatesAfterParams = z.object({
   limit: z.number().int().min(1).max(5_000).default(1_000),
 });
 
-type ListParams = z.infer<typeof listParams>;
+type ListParams = z.infer<typeof jobListParams>;
 
 /**
  * The job registry: enqueue (single and bulk), read, list, cancel, replay, dead letters. It validates
@@ -64,17 +57,29 @@ export default class JobsService extends Service {
     this.parseServiceSchema({
       name: "jobs",
       actions: {
+        // enqueue and enqueueMany are the internal API (enqueue() in shared/engine/enqueue); create and
+        // createMany are the same through REST, answered with their HTTP status, Location and statusUrl.
         enqueue: (ctx: JobsContext) => this.enqueue(ctx),
         enqueueMany: (ctx: JobsContext) => this.enqueueMany(ctx),
+        create: async (ctx: JobsContext) => {
+          const { job, created } = await this.enqueue(ctx);
+          respondWith(ctx, created ? 202 : 200, jobStatusUrl(job.id));
+          return withStatusUrl(job);
+        },
+        createMany: async (ctx: JobsContext) => {
+          const { jobs } = await this.enqueueMany(ctx);
+          respondWith(ctx, 202);
+          return { jobs: jobs.map(withStatusUrl) };
+        },
         get: (ctx: JobsContext) => this.get(ctx),
         events: (ctx: JobsContext) => this.listEvents(ctx),
         updatesAfter: (ctx: JobsContext) => {
           const params = parseParams(updatesAfterParams, ctx.params);
           return updatesAfter(this.runtime.db, params.afterId, { organizationId: organizationOf(ctx), jobId: params.jobId }, params.limit);
         },
-        list: (ctx: JobsContext) => this.listPage(organizationOf(ctx), parseParams(listParams, ctx.params), false),
+        list: (ctx: JobsContext) => this.listPage(organizationOf(ctx), parseParams(jobListParams, ctx.params), false),
         deadLetters: (ctx: JobsContext) =>
-          this.listPage(organizationOf(ctx), parseParams(listParams.omit({ status: true }), ctx.params), true),
+          this.listPage(organizationOf(ctx), parseParams(jobListParams.omit({ status: true }), ctx.params), true),
         cancel: (ctx: JobsContext) => this.cancel(ctx),
         replay: (ctx: JobsContext) => this.replay(ctx),
         ready: () => this.ready(),
@@ -138,7 +143,7 @@ export default class JobsService extends Service {
   }
 
   private async cancel(ctx: JobsContext): Promise<PublicJob> {
-    const { id } = parseParams(idParams, ctx.params);
+    const { id } = parseParams(jobIdParams, ctx.params);
     const organizationId = organizationOf(ctx);
     const cancelled = await cancelJob(this.runtime.db, organizationId, id);
     if (!cancelled) {
@@ -149,15 +154,16 @@ export default class JobsService extends Service {
     return toPublicJob(cancelled);
   }
 
-  private async replay(ctx: JobsContext): Promise<PublicJob> {
-    const { id } = parseParams(idParams, ctx.params);
+  private async replay(ctx: JobsContext) {
+    const { id } = parseParams(jobIdParams, ctx.params);
     const replayed = await replayJob(this.runtime.db, organizationOf(ctx), id);
     if (!replayed) {
       const existing = await this.requireJob(ctx);
       throw conflict(`Job is ${existing.status}; only failed or cancelled jobs can be replayed`);
     }
     await this.enqueuer.publishCreated([replayed]);
-    return toPublicJob(replayed);
+    respondWith(ctx, 202, jobStatusUrl(replayed.id));
+    return withStatusUrl(toPublicJob(replayed));
   }
 
   /**
@@ -202,7 +208,7 @@ export default class JobsService extends Service {
   }
 
   private async requireJob(ctx: JobsContext): Promise<JobRow> {
-    const { id } = parseParams(idParams, ctx.params);
+    const { id } = parseParams(jobIdParams, ctx.params);
     const row = await findJob(this.runtime.db, organizationOf(ctx), id);
     if (!row) throw notFound("Job");
     return row;

@@ -2,7 +2,7 @@ import { Service, ServiceBroker } from "moleculer";
 import type { JobUpdate } from "../shared/db/jobs/job-updates";
 import { latestEventId } from "../shared/db/jobs/job-updates";
 import { readCheckpoint } from "../shared/db/notifier-checkpoints";
-import { JOB_UPDATED, JOB_UPDATES_BROADCAST, jobTypeEvent } from "../shared/engine/events/job-event-names";
+import { JOB_UPDATED, JOB_UPDATES_BROADCAST, jobTypeEvent } from "../shared/lib/event-names";
 import { JobEventListener } from "../shared/engine/events/job-event-listener";
 import { Maintainer } from "../shared/engine/maintenance/maintainer";
 import { notifierCheckpoint } from "../shared/engine/maintenance/notifier-checkpoint";

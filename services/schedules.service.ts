@@ -1,4 +1,4 @@
-import { Context, Service, ServiceBroker } from "moleculer";
+import { Service, ServiceBroker } from "moleculer";
 import { z } from "zod";
 import { conflict, notFound } from "../shared/http/api-errors";
 import type { PublicJob } from "../shared/db/jobs/job-record";
@@ -23,37 +23,15 @@ import {
   scheduleRequestSchema,
 } from "../shared/domains/schedules/schedule-request";
 import { isRefusal, scheduledJobRequest } from "../shared/domains/schedules/scheduled-job";
-import { CallerMeta, organizationOf } from "../shared/http/caller";
+import { organizationOf } from "../shared/http/caller";
+import { apiPath, jobStatusUrl } from "../shared/http/api-paths";
+import { HttpContext, respondWith } from "../shared/http/http-meta";
+import { scheduleIdParams, scheduleListParams, scheduleRunsParams } from "../shared/domains/schedules/schedule-params";
 import { taskCatalog } from "./task-catalog";
 
-/** moleculer-web reads these from the meta to shape the HTTP answer. */
-interface SchedulesMeta extends CallerMeta {
-  $statusCode?: number;
-  /** Sent as the Location header with a 201. */
-  $location?: string;
-  $responseHeaders?: Record<string, string>;
-}
+type SchedulesContext = HttpContext;
 
-type SchedulesContext = Context<Record<string, unknown>, SchedulesMeta>;
 
-const API_PREFIX = "/api/v1";
-const idParams = z.object({ id: z.string().uuid("must be a schedule id (uuid)") });
-
-const listParams = z
-  .object({
-    task: z.string().max(200).optional(),
-    enabled: z.enum(["true", "false"]).transform((value) => value === "true").or(z.boolean()).optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(50),
-    cursor: z.string().max(400).optional(),
-  })
-  .strict();
-
-const runsParams = idParams
-  .extend({
-    limit: z.coerce.number().int().min(1).max(500).default(50),
-    before: z.string().datetime({ offset: true }).optional(),
-  })
-  .strict();
 
 /** Fields whose change moves the next fire time; any other edit keeps it. */
 const TIMING_FIELDS = ["cron", "timezone", "intervalMs", "runAt", "startAt", "expiresAt", "maxRuns"] as const;
@@ -86,7 +64,7 @@ export default class SchedulesService extends Service {
         pause: (ctx: SchedulesContext) => this.edit(ctx, { enabled: false }),
         resume: (ctx: SchedulesContext) => this.edit(ctx, { enabled: true }),
         remove: async (ctx: SchedulesContext) => {
-          const { id } = parseParams(idParams, ctx.params);
+          const { id } = parseParams(scheduleIdParams, ctx.params);
           if (!(await deleteSchedule(this.runtime.db, organizationOf(ctx), id))) throw notFound("Schedule");
           return { id, deleted: true };
         },
@@ -106,13 +84,12 @@ export default class SchedulesService extends Service {
     const row = await insertSchedule(this.runtime.db, organizationOf(ctx), fields).catch((error: unknown) => {
       throw isUniqueViolation(error) ? conflict(`A schedule named "${request.name}" already exists`) : error;
     });
-    ctx.meta.$statusCode = 201;
-    ctx.meta.$location = `${API_PREFIX}/schedules/${row.id}`;
+    respondWith(ctx, 201, apiPath("schedules", row.id));
     return toPublicSchedule(row);
   }
 
   private async list(ctx: SchedulesContext): Promise<{ items: PublicSchedule[]; nextCursor: string | null }> {
-    const { limit, cursor, ...filter } = parseParams(listParams, ctx.params);
+    const { limit, cursor, ...filter } = parseParams(scheduleListParams, ctx.params);
     const after = cursor === undefined ? undefined : Buffer.from(cursor, "base64url").toString("utf8");
     const rows = await listSchedules(this.runtime.db, organizationOf(ctx), filter, limit + 1, after);
     const page = rows.slice(0, limit);
@@ -124,7 +101,7 @@ export default class SchedulesService extends Service {
    * next fire time is recomputed when the timing changed or the schedule is resumed, else kept.
    */
   private async edit(ctx: SchedulesContext, patch: z.infer<typeof schedulePatchSchema>): Promise<PublicSchedule> {
-    const { id } = parseParams(idParams.passthrough(), ctx.params);
+    const { id } = parseParams(scheduleIdParams.passthrough(), ctx.params);
     const organizationId = organizationOf(ctx);
     const row = await this.runtime.db.transaction(async (trx) => {
       const current = await findSchedule(trx, organizationId, id, { lock: true });
@@ -156,9 +133,7 @@ export default class SchedulesService extends Service {
     try {
       const { job } = await enqueueRequest(ctx, schedule.organization_id, scheduledJobRequest(schedule, run.fire_time), { scheduleId: schedule.id });
       await attachJobs(this.runtime.db, [{ runId: String(run.id), jobId: job.id, error: null }]);
-      ctx.meta.$statusCode = 202;
-      // moleculer-web sends $location only with 201 and redirects.
-      ctx.meta.$responseHeaders = { Location: `${API_PREFIX}/jobs/${job.id}` };
+      respondWith(ctx, 202, jobStatusUrl(job.id));
       return { run: toPublicRun({ ...run, job_id: job.id, job_status: job.status }), job };
     } catch (error) {
       if (isRefusal(error)) {
@@ -170,7 +145,7 @@ export default class SchedulesService extends Service {
   }
 
   private async runs(ctx: SchedulesContext): Promise<{ items: PublicScheduleRun[]; nextCursor: string | null }> {
-    const { id, limit, before } = parseParams(runsParams, ctx.params);
+    const { id, limit, before } = parseParams(scheduleRunsParams, ctx.params);
     const organizationId = organizationOf(ctx);
     if (!(await findSchedule(this.runtime.db, organizationId, id))) throw notFound("Schedule");
     const rows = await listRuns(this.runtime.db, organizationId, id, limit + 1, before ? new Date(before) : null);
@@ -179,7 +154,7 @@ export default class SchedulesService extends Service {
   }
 
   private async requireSchedule(ctx: SchedulesContext): Promise<ScheduleRow> {
-    const { id } = parseParams(idParams.passthrough(), ctx.params);
+    const { id } = parseParams(scheduleIdParams.passthrough(), ctx.params);
     const row = await findSchedule(this.runtime.db, organizationOf(ctx), id);
     if (!row) throw notFound("Schedule");
     return row;

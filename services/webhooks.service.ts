@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Context, Service, ServiceBroker } from "moleculer";
-import { z } from "zod";
 import { notFound } from "../shared/http/api-errors";
-import { JOB_STATUSES, TERMINAL_STATUSES, JobStatus } from "../shared/db/jobs/job-record";
+import { TERMINAL_STATUSES, JobStatus } from "../shared/db/jobs/job-record";
 import type { JobUpdate } from "../shared/db/jobs/job-updates";
 import {
   findDelivery,
@@ -22,34 +21,18 @@ import {
   WebhookSubscriptionRow,
 } from "../shared/db/webhooks/subscriptions";
 import { enqueueMany, jobFor } from "../shared/engine/enqueue/enqueue";
-import { JOB_UPDATED } from "../shared/engine/events/job-event-names";
-import { httpUrlSchema } from "../shared/http/http-url";
+import { JOB_UPDATED } from "../shared/lib/event-names";
 import { parseParams } from "../shared/http/parse-params";
 import { Runtime, runtimeFor } from "../shared/engine/runtime";
 import { SerialBatcher } from "../shared/lib/serial-batcher";
-import { CallerMeta, organizationOf } from "../shared/http/caller";
+import { organizationOf } from "../shared/http/caller";
+import { apiPath } from "../shared/http/api-paths";
+import { HttpContext, respondWith } from "../shared/http/http-meta";
+import { deliveryListParams, subscriptionCreateParams, subscriptionUpdateParams, webhookIdParams } from "../shared/domains/webhooks/webhook-params";
 import { deliverWebhook, webhookTasks } from "./webhooks.tasks";
 
-type WebhooksContext = Context<Record<string, unknown>, CallerMeta>;
+type WebhooksContext = HttpContext;
 
-/** What a job_events row can be: a transition to a status, or progress. */
-const EVENT_TYPES = [...JOB_STATUSES, "progress"] as const;
-
-const subscriptionFields = z.object({
-  url: httpUrlSchema,
-  eventTypes: z.array(z.enum(EVENT_TYPES)).min(1).default(["succeeded", "failed"]),
-  task: z.string().max(200).nullable().default(null),
-  active: z.boolean().default(true),
-});
-const createParams = subscriptionFields.strict();
-const updateParams = subscriptionFields.partial().extend({ id: z.string().uuid() }).strict();
-const idParams = z.object({ id: z.string().uuid() });
-const deliveryListParams = z.object({
-  jobId: z.string().uuid().optional(),
-  subscriptionId: z.string().uuid().optional(),
-  status: z.enum(["pending", "succeeded", "failed"]).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-});
 
 const publicSubscription = (row: WebhookSubscriptionRow) => ({
   id: row.id,
@@ -97,9 +80,10 @@ export default class WebhooksService extends Service {
       tasks: webhookTasks,
       actions: {
         createSubscription: async (ctx: WebhooksContext) => {
-          const fields = parseParams(createParams, ctx.params);
+          const fields = parseParams(subscriptionCreateParams, ctx.params);
           const secret = `whsec_${randomBytes(24).toString("base64url")}`;
           const row = await insertSubscription(this.runtime.db, organizationOf(ctx), fields, secret);
+          respondWith(ctx, 201, apiPath("webhooks", "subscriptions", row.id));
           // The secret is shown once, here; store it to verify signatures.
           return { ...publicSubscription(row), secret };
         },
@@ -107,19 +91,19 @@ export default class WebhooksService extends Service {
           items: (await listSubscriptions(this.runtime.db, organizationOf(ctx))).map(publicSubscription),
         }),
         getSubscription: async (ctx: WebhooksContext) => {
-          const { id } = parseParams(idParams, ctx.params);
+          const { id } = parseParams(webhookIdParams, ctx.params);
           const row = await findSubscription(this.runtime.db, organizationOf(ctx), id);
           if (!row) throw notFound("Webhook subscription");
           return publicSubscription(row);
         },
         updateSubscription: async (ctx: WebhooksContext) => {
-          const { id, ...fields } = parseParams(updateParams, ctx.params);
+          const { id, ...fields } = parseParams(subscriptionUpdateParams, ctx.params);
           const row = await updateSubscription(this.runtime.db, organizationOf(ctx), id, fields);
           if (!row) throw notFound("Webhook subscription");
           return publicSubscription(row);
         },
         deleteSubscription: async (ctx: WebhooksContext) => {
-          const { id } = parseParams(idParams, ctx.params);
+          const { id } = parseParams(webhookIdParams, ctx.params);
           if (!(await deleteSubscription(this.runtime.db, organizationOf(ctx), id))) throw notFound("Webhook subscription");
           return { id, deleted: true };
         },
@@ -128,7 +112,7 @@ export default class WebhooksService extends Service {
           return { items: (await listDeliveries(this.runtime.db, organizationOf(ctx), filter, limit)).map(publicDelivery) };
         },
         getDelivery: async (ctx: WebhooksContext) => {
-          const { id } = parseParams(idParams, ctx.params);
+          const { id } = parseParams(webhookIdParams, ctx.params);
           const row = await findDelivery(this.runtime.db, organizationOf(ctx), id);
           if (!row) throw notFound("Webhook delivery");
           return publicDelivery(row);

@@ -1,6 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { IncomingRequest } from "moleculer-web";
 import { config } from "../../config";
+import { apiPath } from "../../shared/http/api-paths";
 import { ApiError, validationFailed } from "../../shared/http/api-errors";
 import type { PublicDocument } from "../../shared/db/documents/document-record";
 import { chunkOptionsSchema } from "../../shared/domains/documents/chunk-text";
@@ -20,7 +21,7 @@ type Accepted = Extract<ReceivedFile, { accepted: true }>;
 
 /**
  * `POST /api/v1/documents` (one file) and `POST /api/v1/documents/batch` (up to 10): the request
- * body is streamed to UPLOAD_DIR by shared/file-uploads, then each accepted file becomes a document and a
+ * body is streamed to UPLOAD_DIR by shared/domains/uploads, then each accepted file becomes a document and a
  * `documents.process` job through the `documents.create` action. Answers 202; a batch answers per file.
  */
 export async function handleDocumentUpload(req: IncomingRequest, res: ServerResponse, batch: boolean): Promise<void> {
@@ -51,7 +52,7 @@ export async function handleDocumentUpload(req: IncomingRequest, res: ServerResp
       const [file] = upload.files;
       if (!file.accepted) throw new ApiError(REJECTION_STATUS[file.rejection].status, REJECTION_STATUS[file.rejection].code, `${file.originalName}: ${file.reason}`);
       const document = await create(file);
-      res.setHeader("Location", `/api/v1/documents/${document.id}`);
+      res.setHeader("Location", apiPath("documents", document.id));
       sendJson(res, 202, document);
       return;
     }

@@ -1,643 +1,513 @@
-import { MAX_BULK_JOBS } from "../../shared/engine/enqueue/enqueue-request";
-import { DOCUMENT_STATUSES } from "../../shared/db/documents/document-record";
-import { JOB_STATUSES } from "../../shared/db/jobs/job-record";
-import { DOCUMENT_TYPES } from "../../shared/domains/documents/document-types";
+import { z } from "zod";
+import { config } from "../../config";
+import { chunkOptionsSchema } from "../../shared/domains/documents/chunk-text";
+import { chunksParams, documentIdParams, searchParams } from "../../shared/domains/documents/document-params";
+import { issueCreateParams, issueIdParams, issueListParams, issueUpdateParams } from "../../shared/domains/enrichment/issue-params";
+import { ingestionIdParams, ingestionListParams, ingestionRequestSchema, recordsParams } from "../../shared/domains/ingestion/ingestion-params";
+import { ingestionProviders } from "../../shared/domains/ingestion/providers";
+import { scheduleIdParams, scheduleListParams, scheduleRunsParams } from "../../shared/domains/schedules/schedule-params";
+import { schedulePatchSchema, scheduleRequestSchema } from "../../shared/domains/schedules/schedule-request";
+import { deliveryListParams, subscriptionCreateParams, subscriptionUpdateParams, webhookIdParams } from "../../shared/domains/webhooks/webhook-params";
+import { enqueueRequestSchema, MAX_BULK_JOBS } from "../../shared/engine/enqueue/enqueue-request";
+import { API_PREFIX } from "../../shared/http/api-paths";
+import { jobIdParams, jobListParams, jobStreamParams } from "../../shared/http/job-params";
+import { jsonSchemaOf } from "../../shared/http/json-schema";
+import {
+  bulkJobsSchema,
+  chunkSchema,
+  documentBatchSchema,
+  documentSchema,
+  errorSchema,
+  ingestionRunSchema,
+  issueSchema,
+  jobEventSchema,
+  jobSchema,
+  pageOf,
+  scheduleRunSchema,
+  scheduleSchema,
+  searchResultsSchema,
+  webhookDeliverySchema,
+  webhookSubscriptionSchema,
+} from "./api-schemas";
 import { MAX_BATCH_FILES } from "./document-uploads";
-import { MISSED_RUN_POLICIES, SCHEDULE_KINDS } from "../../shared/db/schedules/schedule-timing";
 
-const json = (schema: object) => ({ "application/json": { schema } });
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const errorResponse = (description: string) => ({ description, content: json(ref("Error")) });
-const idParameter = { name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } };
-const dateTime = { type: "string", format: "date-time" };
-const nullable = (type: string, extra: object = {}) => ({ type: [type, "null"], ...extra });
-/** `limit` and `cursor` of a cursor-paged list, and the `{ items, nextCursor }` page it answers. */
-const pageParameters = [
-  { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 500, default: 50 } },
-  { name: "cursor", in: "query", schema: { type: "string" }, description: "The previous page's nextCursor" },
-];
-const pageOf = (items: object) => json({ type: "object", properties: { items: { type: "array", items }, nextCursor: nullable("string") } });
-const commonErrors = {
-  401: errorResponse("Missing or invalid API key"),
-  422: errorResponse("Invalid parameters"),
+/**
+ * The OpenAPI 3.1 document served at /api/v1/openapi.json, generated from the zod schemas the
+ * actions validate with (requests) and answer by (services/gateway/api-schemas.ts). This file only
+ * says which route takes and answers which schema; test/integration/openapi.test.ts checks that every
+ * gateway alias has its entry here and that real answers match it.
+ */
+
+/** Schemas with a name in components.schemas; everywhere else they appear as a $ref. */
+const COMPONENTS: Record<string, z.ZodTypeAny> = {
+  EnqueueRequest: enqueueRequestSchema,
+  Job: jobSchema,
+  JobEvent: jobEventSchema,
+  ScheduleRequest: scheduleRequestSchema,
+  SchedulePatch: schedulePatchSchema,
+  Schedule: scheduleSchema,
+  ScheduleRun: scheduleRunSchema,
+  IssueRequest: issueCreateParams,
+  Issue: issueSchema,
+  Document: documentSchema,
+  IngestionRun: ingestionRunSchema,
+  WebhookSubscription: webhookSubscriptionSchema,
+  WebhookDelivery: webhookDeliverySchema,
+  Error: errorSchema,
+};
+const REF_PATH = "#/components/schemas";
+
+const toJson = (schema: z.ZodTypeAny) => jsonSchemaOf(schema, { references: COMPONENTS, refPath: REF_PATH });
+
+interface Answer {
+  description: string;
+  /** JSON body; none for answers described only in words. */
+  schema?: z.ZodTypeAny;
+  /** The answer is a Server-Sent Events stream (text/event-stream). */
+  eventStream?: boolean;
+}
+
+interface Operation {
+  summary: string;
+  /** Path parameters (`{id}`); their names are left out of the body's schema. */
+  path?: z.AnyZodObject;
+  query?: z.AnyZodObject;
+  body?: z.ZodTypeAny;
+  /** A multipart/form-data upload, with these form fields beside its `file` parts. */
+  upload?: z.ZodTypeAny;
+  responses: Record<number, Answer>;
+  /** Outside /api/v1 (health, readiness, metrics, dashboard); these need no API key. */
+  root?: true;
+  /** Needs no API key. */
+  open?: true;
+}
+
+const error = (description: string): Answer => ({ description, schema: errorSchema });
+const AUTHENTICATED_ERRORS = { 401: error("Missing or invalid API key"), 422: error("Invalid parameters") };
+const job = (description: string): Answer => ({ description, schema: jobSchema });
+const noSuch = (what: string) => ({ 404: error(`No such ${what}`) });
+const deleted = { description: "Deleted", schema: z.object({ id: z.string().uuid(), deleted: z.literal(true) }) };
+const items = (item: z.ZodTypeAny) => z.object({ items: z.array(item) });
+const jobStreamAnswer: Answer = {
+  description: "`id:` the event id, `event:` the type, `data:` the job update as JSON; `: heartbeat` comments keep it open",
+  eventStream: true,
 };
 
-/** The multipart body of document uploads (batch: several `file` parts). */
-const documentUpload = {
-  required: true,
-  content: {
-    "multipart/form-data": {
-      schema: {
-        type: "object",
-        properties: {
-          file: { type: "string", format: "binary", description: ".pdf, .docx, .txt or .md; the content must match the extension" },
-          chunkSize: { type: "integer", minimum: 100, maximum: 8000, default: 500 },
-          overlap: { type: "integer", minimum: 0, default: 50, description: "At most half of chunkSize" },
-        },
-      },
-    },
-  },
-};
+type Operations = Record<string, Partial<Record<"get" | "post" | "patch" | "delete", Operation>>>;
 
-/** Mirrors shared/schedules/schedule-request.ts: a schedule as created, and the fields an edit may give. */
-const scheduleRequestProperties = {
-  name: { type: "string", minLength: 1, maxLength: 200, description: "Unique in the organization" },
-  task: { type: "string", example: "demo.echo" },
-  payload: { description: "Validated against the task's own schema" },
-  queue: { type: "string", pattern: "^[a-z0-9_-]{1,64}$" },
-  priority: { type: "integer", minimum: 0, maximum: 10, default: 0 },
-  options: {
-    type: "object",
-    additionalProperties: false,
-    properties: {
-      maxAttempts: { type: "integer", minimum: 1, maximum: 100 },
-      softTimeLimitMs: { type: "integer", minimum: 1 },
-      timeLimitMs: { type: "integer", minimum: 1 },
-      callbackUrl: { type: "string", format: "uri" },
-    },
-  },
-  cron: { type: "string", example: "0 9 * * 1-5", description: "5 fields, or 6 with seconds first; @daily etc." },
-  timezone: { type: "string", default: "UTC", example: "Europe/Berlin" },
-  intervalMs: { type: "integer", minimum: 1000 },
-  runAt: { ...dateTime, description: "A one-off run" },
-  enabled: { type: "boolean", default: true },
-  startAt: dateTime,
-  expiresAt: { ...dateTime, description: "Exclusive" },
-  maxRuns: { type: "integer", minimum: 1 },
-  missedRunPolicy: { type: "string", enum: [...MISSED_RUN_POLICIES], default: "fire_once" },
-};
-
-/** The OpenAPI 3.1 document served at /api/v1/openapi.json. Request schemas come from the zod schemas. */
-export const openApiDocument = {
-  openapi: "3.1.0",
-  info: { title: "Conveyor API", version: "1.0.0", description: "Background jobs: enqueue, inspect, cancel, replay." },
-  servers: [{ url: "/api/v1" }],
-  security: [{ bearer: [] }],
-  components: {
-    securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "API key from `npm run apikey:create`" } },
-    schemas: {
-      // Mirrors shared/jobs/enqueue-request.ts (zod-to-json-schema's types do not compile against it).
-      EnqueueRequest: {
-        type: "object",
-        required: ["task"],
-        additionalProperties: false,
-        properties: {
-          task: { type: "string", example: "demo.echo" },
-          payload: { description: "Validated against the task's own schema" },
-          queue: { type: "string", pattern: "^[a-z0-9_-]{1,64}$" },
-          priority: { type: "integer", minimum: 0, maximum: 10, default: 0 },
-          delayMs: { type: "integer", minimum: 0 },
-          runAt: { type: "string", format: "date-time" },
-          maxAttempts: { type: "integer", minimum: 1, maximum: 100 },
-          idempotencyKey: { type: "string", minLength: 1, maxLength: 200 },
-          softTimeLimitMs: { type: "integer", minimum: 1 },
-          timeLimitMs: { type: "integer", minimum: 1 },
-        },
-      },
-      Job: {
-        type: "object",
-        properties: {
-          id: { type: "string", format: "uuid" },
-          task: { type: "string" },
-          queue: { type: "string" },
-          status: { type: "string", enum: [...JOB_STATUSES] },
-          payload: {},
-          result: {},
-          error: { type: ["object", "null"], properties: { type: { type: "string" }, message: { type: "string" } } },
-          progress: { type: ["object", "null"] },
-          attempts: { type: "integer" },
-          maxAttempts: { type: "integer" },
-          priority: { type: "integer" },
-          idempotencyKey: { type: ["string", "null"] },
-          scheduleId: { type: ["string", "null"], format: "uuid", description: "The schedule that fired this job" },
-          runAt: { type: ["string", "null"], format: "date-time" },
-          createdAt: { type: "string", format: "date-time" },
-          startedAt: { type: ["string", "null"], format: "date-time" },
-          finishedAt: { type: ["string", "null"], format: "date-time" },
-          deadLetteredAt: { type: ["string", "null"], format: "date-time" },
-          statusUrl: { type: "string" },
-        },
-      },
-      ScheduleRequest: {
-        type: "object",
-        required: ["name", "task"],
-        additionalProperties: false,
-        description: "Exactly one of cron, intervalMs or runAt",
-        properties: scheduleRequestProperties,
-      },
-      SchedulePatch: {
-        type: "object",
-        additionalProperties: false,
-        description: "Any fields; null clears queue, startAt, expiresAt or maxRuns; cron, intervalMs or runAt switches the kind",
-        properties: scheduleRequestProperties,
-      },
-      Schedule: {
-        type: "object",
-        properties: {
-          id: { type: "string", format: "uuid" },
-          name: { type: "string" },
-          task: { type: "string" },
-          payload: {},
-          queue: nullable("string"),
-          priority: { type: "integer" },
-          options: { type: "object" },
-          kind: { type: "string", enum: [...SCHEDULE_KINDS] },
-          cron: nullable("string"),
-          timezone: { type: "string" },
-          intervalMs: nullable("integer"),
-          runAt: nullable("string", { format: "date-time" }),
-          enabled: { type: "boolean" },
-          state: { type: "string", enum: ["active", "paused", "finished"] },
-          startAt: nullable("string", { format: "date-time" }),
-          expiresAt: nullable("string", { format: "date-time" }),
-          maxRuns: nullable("integer"),
-          missedRunPolicy: { type: "string", enum: [...MISSED_RUN_POLICIES] },
-          totalRunCount: { type: "integer" },
-          lastRunAt: nullable("string", { format: "date-time" }),
-          nextRunAt: nullable("string", { format: "date-time" }),
-          createdAt: dateTime,
-          updatedAt: dateTime,
-        },
-      },
-      ScheduleRun: {
-        type: "object",
-        properties: {
-          id: { type: "string" },
-          scheduleId: { type: "string", format: "uuid" },
-          fireTime: dateTime,
-          trigger: { type: "string", enum: ["schedule", "manual"] },
-          coalescedRuns: { type: "integer", description: "Missed fire times this catch-up run stands for" },
-          jobId: nullable("string", { format: "uuid" }),
-          jobStatus: nullable("string", { enum: [...JOB_STATUSES, null] }),
-          error: { type: ["object", "null"], description: "Why the job was refused (task or payload no longer valid)" },
-          createdAt: dateTime,
-        },
-      },
-      // Mirrors services/enrichment.service.ts's request schemas.
-      IssueRequest: {
-        type: "object",
-        required: ["title"],
-        additionalProperties: false,
-        properties: {
-          title: { type: "string", minLength: 1, maxLength: 300, description: "Trimmed; must not be blank" },
-          body: { type: "string", default: "", description: "Markdown, at most 64 KB (UTF-8)" },
-          labels: { type: "array", maxItems: 20, items: { type: "string", minLength: 1, maxLength: 50 } },
-          author: nullable("string", { maxLength: 200 }),
-        },
-      },
-      IssuePatch: {
-        type: "object",
-        additionalProperties: false,
-        minProperties: 1,
-        description: "A new title or body makes a new version, enriched again; labels alone do not",
-        properties: {
-          title: { type: "string", minLength: 1, maxLength: 300 },
-          body: { type: "string", description: "At most 64 KB (UTF-8)" },
-          labels: { type: "array", maxItems: 20, items: { type: "string", minLength: 1, maxLength: 50 } },
-        },
-      },
-      Issue: {
-        type: "object",
-        properties: {
-          id: { type: "string", format: "uuid" },
-          title: { type: "string" },
-          body: { type: "string" },
-          labels: { type: "array", items: { type: "string" } },
-          author: nullable("string"),
-          version: { type: "integer", description: "Counts edits of title and body" },
-          aiSummary: nullable("string"),
-          tags: { type: "array", items: { type: "string" } },
-          enrichment: {
-            type: "object",
-            properties: {
-              status: nullable("string", { enum: [...JOB_STATUSES, null], description: "The latest enrichment job's status" }),
-              jobId: nullable("string", { format: "uuid" }),
-              statusUrl: nullable("string"),
-              enricher: nullable("string", { example: "offline" }),
-              enrichedVersion: nullable("integer", { description: "The version aiSummary and tags were computed for" }),
-              enrichedAt: nullable("string", { format: "date-time" }),
-            },
-          },
-          createdAt: dateTime,
-          updatedAt: dateTime,
-        },
-      },
-      Document: {
-        type: "object",
-        properties: {
-          id: { type: "string", format: "uuid" },
-          filename: { type: "string", description: "The client's file name, sanitised (last path segment, no control characters)" },
-          contentType: { type: "string", enum: Object.values(DOCUMENT_TYPES) },
-          sizeBytes: { type: "integer" },
-          chunkSize: { type: "integer" },
-          overlap: { type: "integer" },
-          status: { type: "string", enum: [...DOCUMENT_STATUSES] },
-          error: nullable("string"),
-          chunkCount: { type: "integer" },
-          embedder: nullable("string", { example: "hashed-tf-512" }),
-          job: {
-            type: ["object", "null"],
-            properties: { id: { type: "string", format: "uuid" }, status: nullable("string", { enum: [...JOB_STATUSES, null] }), statusUrl: { type: "string" } },
-          },
-          createdAt: dateTime,
-          updatedAt: dateTime,
-        },
-      },
-      IngestionRequest: {
-        type: "object",
-        required: ["provider"],
-        additionalProperties: false,
-        properties: {
-          provider: { type: "string", enum: ["http", "file"] },
-          options: { type: "object", description: "The provider's options (GET /ingestion/providers has their schema)" },
-          filters: { type: "object", description: "equals, ranges, dateField with since/until, limit (see docs/ingestion.md)" },
-        },
-      },
-      IngestionRun: {
-        type: "object",
-        properties: {
-          id: { type: "string", format: "uuid" },
-          provider: { type: "string" },
-          source: { type: "string", description: "Records are unique per (organization, source, external id)" },
-          filters: { type: "object" },
-          options: { type: "object" },
-          status: { type: "string", enum: ["running", "success", "failed"] },
-          records: {
-            type: "object",
-            properties: { read: { type: "integer" }, written: { type: "integer" }, skipped: { type: "integer" }, failed: { type: "integer" } },
-          },
-          total: nullable("integer"),
-          checkpoint: { type: ["object", "null"], description: "Where a retried attempt resumes" },
-          error: nullable("string"),
-          jobId: nullable("string", { format: "uuid" }),
-          jobStatus: nullable("string", { enum: [...JOB_STATUSES, null] }),
-          statusUrl: nullable("string"),
-          createdAt: dateTime,
-          updatedAt: dateTime,
-        },
-      },
-      Error: {
-        type: "object",
-        properties: {
-          error: {
-            type: "object",
-            required: ["code", "message"],
-            properties: { code: { type: "string" }, message: { type: "string" }, details: {} },
-          },
-        },
-      },
-    },
-  },
-  paths: {
+/**
+ * Every route the gateway serves, by OpenAPI path (under /api/v1 unless `root`) and method. Built on
+ * first use, once the configuration is final (the ingestion providers' names come from it).
+ */
+function operations(): Operations {
+  const providerNames = [...ingestionProviders({ uploadDir: config().UPLOAD_DIR }).keys()] as [string, ...string[]];
+  return {
     "/jobs": {
       post: {
         summary: "Enqueue a job",
-        requestBody: { required: true, content: json(ref("EnqueueRequest")) },
+        body: enqueueRequestSchema,
         responses: {
-          202: { description: "Accepted; Location points at the job", content: json(ref("Job")) },
-          200: { description: "A job with this idempotency key already exists", content: json(ref("Job")) },
-          413: errorResponse("Body too large"),
-          ...commonErrors,
+          202: job("Accepted; Location points at the job"),
+          200: job("A job with this idempotency key already exists"),
+          413: error("Body larger than BODY_LIMIT"),
+          ...AUTHENTICATED_ERRORS,
         },
       },
-      get: {
-        summary: "List jobs, newest first",
-        parameters: [
-          { name: "status", in: "query", schema: { type: "string", enum: [...JOB_STATUSES] } },
-          { name: "task", in: "query", schema: { type: "string" } },
-          { name: "queue", in: "query", schema: { type: "string" } },
-          { name: "createdAfter", in: "query", schema: { type: "string", format: "date-time" } },
-          { name: "createdBefore", in: "query", schema: { type: "string", format: "date-time" } },
-          ...pageParameters,
-        ],
-        responses: { 200: { description: "A page of jobs", content: pageOf(ref("Job")) }, ...commonErrors },
-      },
+      get: { summary: "List jobs, newest first", query: jobListParams, responses: { 200: { description: "A page of jobs", schema: pageOf(jobSchema) }, ...AUTHENTICATED_ERRORS } },
     },
     "/jobs/bulk": {
       post: {
-        summary: `Enqueue up to ${MAX_BULK_JOBS} jobs in one request`,
-        requestBody: {
-          required: true,
-          content: json({ type: "object", properties: { jobs: { type: "array", items: ref("EnqueueRequest") } } }),
-        },
-        responses: { 202: { description: "Accepted" }, ...commonErrors },
+        summary: `Enqueue up to ${MAX_BULK_JOBS} jobs in one request; if any is invalid, none is enqueued`,
+        body: z.object({ jobs: z.array(enqueueRequestSchema).min(1).max(MAX_BULK_JOBS) }).strict(),
+        responses: { 202: { description: "Accepted, in request order", schema: bulkJobsSchema }, ...AUTHENTICATED_ERRORS },
+      },
+    },
+    "/jobs/stream": {
+      get: {
+        summary: "Server-Sent Events: every update of the organization's jobs that matches the filter; Last-Event-ID resumes",
+        query: jobStreamParams,
+        responses: { 200: jobStreamAnswer, ...AUTHENTICATED_ERRORS },
       },
     },
     "/jobs/dead-letters": {
-      get: { summary: "Failed (dead-lettered) jobs", responses: { 200: { description: "A page of jobs", content: pageOf(ref("Job")) } } },
+      get: {
+        summary: "Failed (dead-lettered) jobs, newest first",
+        query: jobListParams.omit({ status: true }),
+        responses: { 200: { description: "A page of jobs", schema: pageOf(jobSchema) }, ...AUTHENTICATED_ERRORS },
+      },
     },
     "/jobs/{id}": {
-      get: {
-        summary: "Get a job",
-        parameters: [idParameter],
-        responses: { 200: { description: "The job", content: json(ref("Job")) }, 404: errorResponse("No such job"), ...commonErrors },
-      },
+      get: { summary: "Get a job", path: jobIdParams, responses: { 200: job("The job"), ...noSuch("job"), ...AUTHENTICATED_ERRORS } },
       delete: {
-        summary: "Cancel a job",
-        parameters: [idParameter],
-        responses: { 200: { description: "Cancelled", content: json(ref("Job")) }, 404: errorResponse("No such job"), 409: errorResponse("Already finished") },
+        summary: "Cancel a job; a running one is aborted",
+        path: jobIdParams,
+        responses: { 200: job("Cancelled"), ...noSuch("job"), 409: error("Already finished"), ...AUTHENTICATED_ERRORS },
+      },
+    },
+    "/jobs/{id}/cancel": {
+      post: {
+        summary: "Cancel a job (the same as DELETE /jobs/{id})",
+        path: jobIdParams,
+        responses: { 200: job("Cancelled"), ...noSuch("job"), 409: error("Already finished"), ...AUTHENTICATED_ERRORS },
       },
     },
     "/jobs/{id}/events": {
-      get: { summary: "A job's history", parameters: [idParameter], responses: { 200: { description: "Events, oldest first" } } },
+      get: {
+        summary: "A job's history, oldest first; with Accept: text/event-stream, the history then live updates until the job ends",
+        path: jobIdParams,
+        query: jobStreamParams.omit({ jobId: true }),
+        responses: {
+          200: { description: "Events, oldest first (or the event stream)", schema: items(jobEventSchema), eventStream: true },
+          ...noSuch("job"),
+          ...AUTHENTICATED_ERRORS,
+        },
+      },
     },
     "/jobs/{id}/retry": {
       post: {
-        summary: "Replay a failed or cancelled job",
-        parameters: [idParameter],
-        responses: { 202: { description: "Queued again", content: json(ref("Job")) }, 409: errorResponse("Job is not failed or cancelled") },
+        summary: "Replay a failed or cancelled job with a fresh set of attempts",
+        path: jobIdParams,
+        responses: { 202: job("Queued again; Location points at the job"), ...noSuch("job"), 409: error("Job is not failed or cancelled"), ...AUTHENTICATED_ERRORS },
       },
     },
-    "/schedules": {
-      post: {
-        summary: "Create a schedule",
-        requestBody: { required: true, content: json(ref("ScheduleRequest")) },
-        responses: {
-          201: { description: "Created; Location points at the schedule", content: json(ref("Schedule")) },
-          409: errorResponse("A schedule with this name exists"),
-          ...commonErrors,
-        },
-      },
+    "/tasks": {
       get: {
-        summary: "List schedules by name",
-        parameters: [
-          { name: "task", in: "query", schema: { type: "string" } },
-          { name: "enabled", in: "query", schema: { type: "boolean" } },
-          ...pageParameters,
-        ],
+        summary: "Known tasks",
         responses: {
           200: {
-            description: "A page of schedules",
-            content: pageOf(ref("Schedule")),
+            description: "Tasks with their queue and retry policy",
+            schema: items(
+              z.object({
+                name: z.string(),
+                queue: z.string(),
+                maxAttempts: z.number().int(),
+                backoff: z.object({ type: z.enum(["exponential", "fixed"]), baseMs: z.number().int(), maxMs: z.number().int(), jitter: z.boolean() }),
+              }),
+            ),
           },
-          ...commonErrors,
+          401: AUTHENTICATED_ERRORS[401],
         },
       },
     },
-    "/schedules/{id}": {
+    "/queues": {
       get: {
-        summary: "Get a schedule",
-        parameters: [idParameter],
-        responses: { 200: { description: "The schedule", content: json(ref("Schedule")) }, 404: errorResponse("No such schedule"), ...commonErrors },
+        summary: "For each queue: RabbitMQ depths (shared by all organizations) and the organization's unfinished jobs",
+        responses: {
+          200: {
+            description: "Queues",
+            schema: items(
+              z.object({
+                queue: z.string(),
+                broker: z.object({ queue: z.string(), ready: z.number().int(), delayed: z.number().int(), dead: z.number().int(), consumers: z.number().int() }).nullable(),
+                jobs: z.object({ scheduled: z.number().int(), queued: z.number().int(), running: z.number().int(), retrying: z.number().int() }),
+              }),
+            ),
+          },
+          401: AUTHENTICATED_ERRORS[401],
+        },
       },
+    },
+    "/workers": {
+      get: {
+        summary: "Services that run tasks: their nodes, queues, prefetch and tasks",
+        responses: { 200: { description: "Workers", schema: items(z.object({ service: z.string(), nodes: z.array(z.string()) }).passthrough()) }, 401: AUTHENTICATED_ERRORS[401] },
+      },
+    },
+    "/webhooks/subscriptions": {
+      post: {
+        summary: "Subscribe a URL to job events; the answer holds the signing secret, once",
+        body: subscriptionCreateParams,
+        responses: { 201: { description: "Created; Location points at the subscription", schema: webhookSubscriptionSchema }, ...AUTHENTICATED_ERRORS },
+      },
+      get: { summary: "The organization's subscriptions", responses: { 200: { description: "Subscriptions", schema: items(webhookSubscriptionSchema) }, 401: AUTHENTICATED_ERRORS[401] } },
+    },
+    "/webhooks/subscriptions/{id}": {
+      get: { summary: "Get a subscription", path: webhookIdParams, responses: { 200: { description: "The subscription", schema: webhookSubscriptionSchema }, ...noSuch("subscription"), ...AUTHENTICATED_ERRORS } },
       patch: {
-        summary: "Edit a schedule; the scheduler follows at once",
-        parameters: [idParameter],
-        requestBody: { required: true, content: json(ref("SchedulePatch")) },
-        responses: {
-          200: { description: "The edited schedule", content: json(ref("Schedule")) },
-          404: errorResponse("No such schedule"),
-          409: errorResponse("A schedule with this name exists"),
-          ...commonErrors,
-        },
+        summary: "Edit a subscription",
+        path: webhookIdParams,
+        body: subscriptionUpdateParams,
+        responses: { 200: { description: "The edited subscription", schema: webhookSubscriptionSchema }, ...noSuch("subscription"), ...AUTHENTICATED_ERRORS },
       },
-      delete: {
-        summary: "Delete a schedule and its runs (its jobs stay)",
-        parameters: [idParameter],
-        responses: { 200: { description: "Deleted" }, 404: errorResponse("No such schedule"), ...commonErrors },
-      },
+      delete: { summary: "Delete a subscription", path: webhookIdParams, responses: { 200: deleted, ...noSuch("subscription"), ...AUTHENTICATED_ERRORS } },
     },
-    "/schedules/{id}/pause": {
-      post: {
-        summary: "Pause: nothing fires until resumed, and runs that fall in the pause are not made up",
-        parameters: [idParameter],
-        responses: { 200: { description: "The paused schedule", content: json(ref("Schedule")) }, 404: errorResponse("No such schedule") },
-      },
+    "/webhooks/deliveries": {
+      get: { summary: "Webhook deliveries, newest first", query: deliveryListParams, responses: { 200: { description: "Deliveries", schema: items(webhookDeliverySchema) }, ...AUTHENTICATED_ERRORS } },
     },
-    "/schedules/{id}/resume": {
-      post: {
-        summary: "Resume from now",
-        parameters: [idParameter],
-        responses: { 200: { description: "The resumed schedule", content: json(ref("Schedule")) }, 404: errorResponse("No such schedule") },
-      },
+    "/webhooks/deliveries/{id}": {
+      get: { summary: "Get a delivery", path: webhookIdParams, responses: { 200: { description: "The delivery", schema: webhookDeliverySchema }, ...noSuch("delivery"), ...AUTHENTICATED_ERRORS } },
     },
-    "/schedules/{id}/run": {
-      post: {
-        summary: "Run now, whatever the schedule's state (a manual run, counted in totalRunCount)",
-        parameters: [idParameter],
-        responses: {
-          202: {
-            description: "Enqueued; Location points at the job",
-            content: json({ type: "object", properties: { run: ref("ScheduleRun"), job: ref("Job") } }),
-          },
-          404: errorResponse("No such schedule"),
-          ...commonErrors,
-        },
-      },
-    },
-    "/schedules/{id}/runs": {
+    "/webhooks/secret": {
       get: {
-        summary: "A schedule's runs, latest fire time first",
-        parameters: [
-          idParameter,
-          { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 500, default: 50 } },
-          { name: "before", in: "query", schema: dateTime, description: "The previous page's nextCursor" },
-        ],
-        responses: {
-          200: {
-            description: "A page of runs",
-            content: pageOf(ref("ScheduleRun")),
-          },
-          404: errorResponse("No such schedule"),
-          ...commonErrors,
-        },
+        summary: "The organization's secret that signs per-job callbackUrl deliveries",
+        responses: { 200: { description: "The secret", schema: z.object({ secret: z.string() }) }, 401: AUTHENTICATED_ERRORS[401] },
       },
     },
     "/issues": {
       post: {
         summary: "Create an issue; its enrichment job and issue.created notification are enqueued",
-        requestBody: { required: true, content: json(ref("IssueRequest")) },
-        responses: {
-          201: { description: "Created; Location points at the issue", content: json(ref("Issue")) },
-          413: errorResponse("Body too large (BODY_LIMIT)"),
-          ...commonErrors,
-        },
+        body: issueCreateParams,
+        responses: { 201: { description: "Created; Location points at the issue", schema: issueSchema }, 413: error("Body larger than BODY_LIMIT"), ...AUTHENTICATED_ERRORS },
       },
-      get: {
-        summary: "List issues, newest first",
-        parameters: [
-          { name: "tag", in: "query", schema: { type: "string" }, description: "Repeat for issues with every tag" },
-          { name: "label", in: "query", schema: { type: "string" }, description: "Repeat for issues with every label" },
-          { name: "enriched", in: "query", schema: { type: "boolean" }, description: "Whether the current version has its summary and tags" },
-          { name: "q", in: "query", schema: { type: "string", maxLength: 300 }, description: "Case-insensitive text in the title" },
-          ...pageParameters,
-        ],
-        responses: {
-          200: {
-            description: "A page of issues",
-            content: pageOf(ref("Issue")),
-          },
-          ...commonErrors,
-        },
-      },
+      get: { summary: "List issues, newest first", query: issueListParams, responses: { 200: { description: "A page of issues", schema: pageOf(issueSchema) }, ...AUTHENTICATED_ERRORS } },
     },
     "/issues/{id}": {
-      get: {
-        summary: "Get an issue with its AI summary, tags and enrichment status",
-        parameters: [idParameter],
-        responses: { 200: { description: "The issue", content: json(ref("Issue")) }, 404: errorResponse("No such issue"), ...commonErrors },
-      },
+      get: { summary: "Get an issue with its AI summary, tags and enrichment status", path: issueIdParams, responses: { 200: { description: "The issue", schema: issueSchema }, ...noSuch("issue"), ...AUTHENTICATED_ERRORS } },
       patch: {
         summary: "Edit an issue; a new title or body is enriched again and its results replace the old ones",
-        parameters: [idParameter],
-        requestBody: { required: true, content: json(ref("IssuePatch")) },
-        responses: { 200: { description: "The edited issue", content: json(ref("Issue")) }, 404: errorResponse("No such issue"), ...commonErrors },
+        path: issueIdParams,
+        body: issueUpdateParams,
+        responses: { 200: { description: "The edited issue", schema: issueSchema }, ...noSuch("issue"), ...AUTHENTICATED_ERRORS },
       },
     },
     "/issues/{id}/enrich": {
       post: {
         summary: "Enrich the current version again",
-        parameters: [idParameter],
+        path: issueIdParams,
+        responses: { 202: { description: "Enqueued; Location points at the job", schema: issueSchema }, ...noSuch("issue"), ...AUTHENTICATED_ERRORS },
+      },
+    },
+    "/schedules": {
+      post: {
+        summary: "Create a schedule: exactly one of cron, intervalMs or runAt",
+        body: scheduleRequestSchema,
+        responses: { 201: { description: "Created; Location points at the schedule", schema: scheduleSchema }, 409: error("A schedule with this name exists"), ...AUTHENTICATED_ERRORS },
+      },
+      get: { summary: "List schedules by name", query: scheduleListParams, responses: { 200: { description: "A page of schedules", schema: pageOf(scheduleSchema) }, ...AUTHENTICATED_ERRORS } },
+    },
+    "/schedules/{id}": {
+      get: { summary: "Get a schedule", path: scheduleIdParams, responses: { 200: { description: "The schedule", schema: scheduleSchema }, ...noSuch("schedule"), ...AUTHENTICATED_ERRORS } },
+      patch: {
+        summary: "Edit a schedule; null clears queue, startAt, expiresAt or maxRuns; the scheduler follows at once",
+        path: scheduleIdParams,
+        body: schedulePatchSchema,
         responses: {
-          202: { description: "Enqueued; Location points at the job", content: json(ref("Issue")) },
-          404: errorResponse("No such issue"),
-          ...commonErrors,
+          200: { description: "The edited schedule", schema: scheduleSchema },
+          ...noSuch("schedule"),
+          409: error("A schedule with this name exists"),
+          ...AUTHENTICATED_ERRORS,
         },
+      },
+      delete: { summary: "Delete a schedule and its runs (its jobs stay)", path: scheduleIdParams, responses: { 200: deleted, ...noSuch("schedule"), ...AUTHENTICATED_ERRORS } },
+    },
+    "/schedules/{id}/pause": {
+      post: {
+        summary: "Pause: nothing fires until resumed, and runs that fall in the pause are not made up",
+        path: scheduleIdParams,
+        responses: { 200: { description: "The paused schedule", schema: scheduleSchema }, ...noSuch("schedule"), ...AUTHENTICATED_ERRORS },
+      },
+    },
+    "/schedules/{id}/resume": {
+      post: { summary: "Resume from now", path: scheduleIdParams, responses: { 200: { description: "The resumed schedule", schema: scheduleSchema }, ...noSuch("schedule"), ...AUTHENTICATED_ERRORS } },
+    },
+    "/schedules/{id}/run": {
+      post: {
+        summary: "Run now, whatever the schedule's state (a manual run, counted in totalRunCount)",
+        path: scheduleIdParams,
+        responses: {
+          202: { description: "Enqueued; Location points at the job", schema: z.object({ run: scheduleRunSchema, job: jobSchema }) },
+          ...noSuch("schedule"),
+          ...AUTHENTICATED_ERRORS,
+        },
+      },
+    },
+    "/schedules/{id}/runs": {
+      get: {
+        summary: "A schedule's runs, latest fire time first (nextCursor is the `before` of the next page)",
+        path: scheduleIdParams,
+        query: scheduleRunsParams.omit({ id: true }),
+        responses: { 200: { description: "A page of runs", schema: pageOf(scheduleRunSchema) }, ...noSuch("schedule"), ...AUTHENTICATED_ERRORS },
+      },
+    },
+    "/ingestion/jobs": {
+      post: {
+        summary: "Start a data ingestion job (datasync.ingest) for a provider, its options and filters",
+        body: ingestionRequestSchema(providerNames),
+        responses: { 202: { description: "Accepted; the run with its job", schema: ingestionRunSchema.extend({ job: jobSchema }) }, ...AUTHENTICATED_ERRORS },
+      },
+      get: { summary: "List ingestion jobs, newest first", query: ingestionListParams, responses: { 200: { description: "A page of runs", schema: pageOf(ingestionRunSchema) }, ...AUTHENTICATED_ERRORS } },
+    },
+    "/ingestion/jobs/{id}": {
+      get: {
+        summary: "An ingestion job: counts, checkpoint, status and its job's status",
+        path: ingestionIdParams,
+        responses: { 200: { description: "The run", schema: ingestionRunSchema }, ...noSuch("ingestion job"), ...AUTHENTICATED_ERRORS },
+      },
+    },
+    "/ingestion/providers": {
+      get: {
+        summary: "Ingestion providers with the JSON schemas of their options and filters",
+        responses: {
+          200: { description: "Providers", schema: items(z.object({ name: z.string(), description: z.string().optional(), options: z.record(z.unknown()), filters: z.record(z.unknown()) })) },
+          401: AUTHENTICATED_ERRORS[401],
+        },
+      },
+    },
+    "/ingestion/records": {
+      get: {
+        summary: "Ingested records, by source and external id",
+        query: recordsParams,
+        responses: { 200: { description: "A page of records", schema: pageOf(z.record(z.unknown())) }, ...AUTHENTICATED_ERRORS },
       },
     },
     "/documents": {
       post: {
         summary: "Upload one document (multipart/form-data, field `file`); a documents.process job extracts, chunks and embeds it",
-        requestBody: documentUpload,
+        upload: chunkOptionsSchema,
         responses: {
-          202: { description: "Accepted; Location points at the document, job.statusUrl at its job", content: json(ref("Document")) },
-          413: errorResponse("File larger than UPLOAD_MAX_BYTES, or more than one file"),
-          415: errorResponse("Not multipart/form-data, or an extension other than .pdf, .docx, .txt, .md"),
-          ...commonErrors,
+          202: { description: "Accepted; Location points at the document, job.statusUrl at its job", schema: documentSchema },
+          413: error("File larger than UPLOAD_MAX_BYTES, or more than one file"),
+          415: error("Not multipart/form-data, or an extension other than .pdf, .docx, .txt, .md"),
+          ...AUTHENTICATED_ERRORS,
         },
       },
     },
     "/documents/batch": {
       post: {
         summary: `Upload up to ${MAX_BATCH_FILES} documents in one multipart body (each part named \`file\`); answers per file`,
-        requestBody: documentUpload,
+        upload: chunkOptionsSchema,
         responses: {
-          202: {
-            description: "Per file: queued (documentId, jobId, statusUrl) or rejected (reason)",
-            content: json({
-              type: "object",
-              properties: {
-                items: {
-                  type: "array",
-                  items: {
-                    type: "object",
-                    properties: {
-                      filename: { type: "string" },
-                      status: { type: "string", enum: ["queued", "rejected"] },
-                      documentId: { type: "string", format: "uuid" },
-                      jobId: { type: "string", format: "uuid" },
-                      statusUrl: { type: "string" },
-                      reason: { type: "string" },
-                    },
-                  },
-                },
-              },
-            }),
-          },
-          413: errorResponse(`More than ${MAX_BATCH_FILES} files`),
-          ...commonErrors,
+          202: { description: "Per file: queued (documentId, jobId, statusUrl) or rejected (reason)", schema: documentBatchSchema },
+          413: error(`More than ${MAX_BATCH_FILES} files`),
+          ...AUTHENTICATED_ERRORS,
         },
       },
     },
     "/documents/search": {
       get: {
         summary: "The organization's chunks nearest to a query (cosine of embeddings), best first",
-        parameters: [
-          { name: "q", in: "query", required: true, schema: { type: "string", minLength: 1, maxLength: 2000 } },
-          { name: "k", in: "query", schema: { type: "integer", minimum: 1, maximum: 50, default: 5 } },
-        ],
-        responses: {
-          200: {
-            description: "Matches",
-            content: json({
-              type: "object",
-              properties: {
-                items: {
-                  type: "array",
-                  items: {
-                    type: "object",
-                    properties: {
-                      documentId: { type: "string", format: "uuid" },
-                      filename: { type: "string" },
-                      ordinal: { type: "integer" },
-                      content: { type: "string" },
-                      score: { type: "number", description: "Cosine similarity, -1 to 1" },
-                    },
-                  },
-                },
-              },
-            }),
-          },
-          ...commonErrors,
-        },
+        query: searchParams,
+        responses: { 200: { description: "Matches", schema: searchResultsSchema }, ...AUTHENTICATED_ERRORS },
       },
     },
     "/documents/{id}": {
-      get: {
-        summary: "A document's metadata, status, chunk count and job",
-        parameters: [idParameter],
-        responses: { 200: { description: "The document", content: json(ref("Document")) }, 404: errorResponse("No such document"), ...commonErrors },
-      },
+      get: { summary: "A document's metadata, status, chunk count and job", path: documentIdParams, responses: { 200: { description: "The document", schema: documentSchema }, ...noSuch("document"), ...AUTHENTICATED_ERRORS } },
       delete: {
         summary: "Delete a document, its chunks and its file; a job still processing it is cancelled",
-        parameters: [idParameter],
-        responses: { 200: { description: "Deleted" }, 404: errorResponse("No such document"), ...commonErrors },
+        path: documentIdParams,
+        responses: { 200: { description: "Deleted", schema: z.object({ id: z.string().uuid(), deleted: z.literal(true) }).passthrough() }, ...noSuch("document"), ...AUTHENTICATED_ERRORS },
       },
     },
     "/documents/{id}/chunks": {
       get: {
         summary: "A document's chunks in order",
-        parameters: [
-          idParameter,
-          { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 500, default: 100 } },
-          { name: "cursor", in: "query", schema: { type: "string" }, description: "The previous page's nextCursor" },
-        ],
-        responses: {
-          200: {
-            description: "A page of chunks",
-            content: pageOf({ type: "object", properties: { ordinal: { type: "integer" }, content: { type: "string" } } }),
-          },
-          404: errorResponse("No such document"),
-          ...commonErrors,
-        },
+        path: documentIdParams,
+        query: chunksParams.omit({ id: true }),
+        responses: { 200: { description: "A page of chunks", schema: pageOf(chunkSchema) }, ...noSuch("document"), ...AUTHENTICATED_ERRORS },
       },
     },
-    "/ingestion/jobs": {
-      post: {
-        summary: "Start a data ingestion job (datasync.ingest) for a provider, its options and filters",
-        requestBody: { required: true, content: json(ref("IngestionRequest")) },
-        responses: {
-          202: { description: "Accepted; the run with its job", content: json({ allOf: [ref("IngestionRun"), { type: "object", properties: { job: ref("Job") } }] }) },
-          ...commonErrors,
-        },
-      },
+    "/openapi.json": {
+      get: { summary: "This document", open: true, responses: { 200: { description: "OpenAPI 3.1" } } },
+    },
+    "/health": {
+      get: { summary: "The process is up", root: true, responses: { 200: { description: "Up", schema: z.object({ status: z.literal("ok") }) } } },
+    },
+    "/ready": {
       get: {
-        summary: "List ingestion jobs, newest first",
-        parameters: pageParameters,
-        responses: { 200: { description: "A page of runs", content: pageOf(ref("IngestionRun")) }, ...commonErrors },
+        summary: "Postgres answers and RabbitMQ is connected, as seen from the jobs service",
+        root: true,
+        responses: { 200: { description: "Ready", schema: z.object({ status: z.literal("ready") }) }, 503: error("Not ready, or no jobs service runs") },
       },
     },
-    "/ingestion/jobs/{id}": {
-      get: {
-        summary: "An ingestion job: counts, checkpoint, status and its job's status",
-        parameters: [idParameter],
-        responses: { 200: { description: "The run", content: json(ref("IngestionRun")) }, 404: errorResponse("No such ingestion job"), ...commonErrors },
-      },
+    "/metrics": {
+      get: { summary: "Prometheus metrics of the gateway's process", root: true, responses: { 200: { description: "Prometheus text format" }, 404: error("METRICS_ENABLED=false") } },
     },
-    "/ingestion/providers": {
-      get: { summary: "Ingestion providers with the JSON schemas of their options and filters", responses: { 200: { description: "Providers" } } },
+    "/dashboard": {
+      get: { summary: "The dashboard page (it uses this API with an API key pasted in the browser)", root: true, responses: { 200: { description: "HTML" } } },
     },
-    "/ingestion/records": {
-      get: {
-        summary: "Ingested records, by source and external id",
-        parameters: [
-          { name: "source", in: "query", schema: { type: "string" } },
-          { name: "runId", in: "query", schema: { type: "string", format: "uuid" }, description: "Records last written by this run" },
-          ...pageParameters,
-        ],
-        responses: { 200: { description: "A page of records", content: pageOf({ type: "object" }) }, ...commonErrors },
-      },
+    "/dashboard/dashboard.js": {
+      get: { summary: "The dashboard's script", root: true, responses: { 200: { description: "JavaScript" } } },
     },
-    "/tasks": { get: { summary: "Known tasks", responses: { 200: { description: "Tasks with queue and retry policy" } } } },
-  },
-};
+    "/dashboard/dashboard.css": {
+      get: { summary: "The dashboard's style sheet", root: true, responses: { 200: { description: "CSS" } } },
+    },
+  };
+}
+
+type JsonObject = Record<string, unknown>;
+
+/** A JSON schema without the given properties (path parameters, which the body does not carry). */
+function withoutProperties(schema: JsonObject, names: string[]): JsonObject {
+  if (names.length === 0 || typeof schema.properties !== "object" || schema.properties === null) return schema;
+  const properties = Object.fromEntries(Object.entries(schema.properties).filter(([name]) => !names.includes(name)));
+  const required = Array.isArray(schema.required) ? schema.required.filter((name: string) => !names.includes(name)) : undefined;
+  return { ...schema, properties, ...(required && required.length > 0 ? { required } : { required: undefined }) };
+}
+
+function parametersOf(schema: z.AnyZodObject | undefined, location: "path" | "query"): JsonObject[] {
+  if (!schema) return [];
+  const shape = schema.shape as Record<string, z.ZodTypeAny>;
+  return Object.entries(shape).map(([name, field]) => {
+    // A parameter's optionality is its `required`; its schema is the value's.
+    const { description, ...fieldSchema } = toJson(field instanceof z.ZodOptional ? field.unwrap() : field);
+    return {
+      name,
+      in: location,
+      required: location === "path" || !field.isOptional(),
+      schema: fieldSchema,
+      ...(typeof description === "string" ? { description } : {}),
+    };
+  });
+}
+
+function answerOf(answer: Answer): JsonObject {
+  const content: JsonObject = {};
+  if (answer.schema) content["application/json"] = { schema: toJson(answer.schema) };
+  if (answer.eventStream) content["text/event-stream"] = { schema: { type: "string" } };
+  return Object.keys(content).length > 0 ? { description: answer.description, content } : { description: answer.description };
+}
+
+function operationOf(operation: Operation): JsonObject {
+  const pathNames = operation.path ? Object.keys(operation.path.shape) : [];
+  const body = operation.body ? withoutProperties(toJson(operation.body), pathNames) : undefined;
+  const form = operation.upload ? toJson(operation.upload) : undefined;
+  const upload = form && {
+    ...form,
+    properties: { file: { type: "string", format: "binary", description: ".pdf, .docx, .txt or .md; the content must match the extension" }, ...(form.properties as JsonObject) },
+  };
+  return {
+    summary: operation.summary,
+    ...(operation.root || operation.open ? { security: [] } : {}),
+    parameters: [...parametersOf(operation.path, "path"), ...parametersOf(operation.query, "query")],
+    ...(body ? { requestBody: { required: true, content: { "application/json": { schema: body } } } } : {}),
+    ...(upload ? { requestBody: { required: true, content: { "multipart/form-data": { schema: upload } } } } : {}),
+    responses: Object.fromEntries(Object.entries(operation.responses).map(([status, answer]) => [status, answerOf(answer)])),
+  };
+}
+
+function buildDocument() {
+  const paths = Object.fromEntries(
+    Object.entries(operations()).map(([path, byMethod]) => {
+      const root = Object.values(byMethod).some((operation) => operation?.root);
+      const entry: JsonObject = root ? { servers: [{ url: "/" }] } : {};
+      for (const [method, operation] of Object.entries(byMethod)) if (operation) entry[method] = operationOf(operation);
+      return [path, entry];
+    }),
+  );
+  const schemas = Object.fromEntries(
+    Object.entries(COMPONENTS).map(([name, schema]) => {
+      // A component is spelled out in its own entry and referenced everywhere else.
+      const { [name]: _itself, ...others } = COMPONENTS;
+      return [name, jsonSchemaOf(schema, { references: others, refPath: REF_PATH })];
+    }),
+  );
+  return {
+    openapi: "3.1.0",
+    info: { title: "Conveyor API", version: "1.0.0", description: "Background jobs: enqueue, inspect, cancel, replay, stream." },
+    servers: [{ url: API_PREFIX }],
+    security: [{ bearer: [] }],
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "API key from `npm run apikey:create` (or the X-API-Key header)" } },
+      schemas,
+    },
+    paths,
+  };
+}
+
+let built: ReturnType<typeof buildDocument> | undefined;
+
+/** The document, built on first use. */
+export function openApiDocument(): ReturnType<typeof buildDocument> {
+  built ??= buildDocument();
+  return built;
+}

@@ -1,5 +1,6 @@
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { promisify } from "node:util";
 import amqp from "amqplib";
 import { insertJobs, NewJob } from "../../shared/db/jobs/insert-jobs";
 import { markPublished } from "../../shared/db/jobs/mark-published";
@@ -103,13 +104,16 @@ describe("delivery recovery", () => {
 
   it("reconnects after RabbitMQ drops its connection and keeps running jobs", async () => {
     const name = `conveyor:${stack.broker.nodeID}`;
-    const listing = execFileSync("rabbitmqctl", ["-q", "list_connections", "pid", "client_properties"], { encoding: "utf8" });
+    // rabbitmqctl runs asynchronously: blocking the event loop for seconds would let the gateway close
+    // an idle keep-alive socket just as fetch reuses it (ECONNRESET), which is not what this test is about.
+    const run = promisify(execFile);
+    const { stdout: listing } = await run("rabbitmqctl", ["-q", "list_connections", "pid", "client_properties"], { encoding: "utf8" });
     const pids = listing
       .split("\n")
       .filter((line) => line.includes(`"${name}"`))
       .map((line) => line.split("\t")[0]);
     expect(pids.length).toBeGreaterThan(0);
-    for (const pid of pids) execFileSync("rabbitmqctl", ["-q", "close_connection", pid, "test: simulated network loss"]);
+    for (const pid of pids) await run("rabbitmqctl", ["-q", "close_connection", pid, "test: simulated network loss"]);
 
     const accepted = await waitFor(
       () => stack.http("POST", "/api/v1/jobs", { task: "demo.echo", payload: { text: "after reconnect" } }),

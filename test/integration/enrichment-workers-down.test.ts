@@ -1,5 +1,6 @@
 import type { Context, ServiceSchema } from "moleculer";
-import { ISSUE_CREATED, IssueCreated } from "../../shared/domains/enrichment/issue-created";
+import type { IssueCreated } from "../../shared/domains/enrichment/issue-created";
+import { ISSUE_CREATED } from "../../shared/lib/event-names";
 import { startStack, Stack } from "../support/stack";
 import { waitFor } from "../support/wait-for";
 import { exited, spawnNode, waitForConsumers } from "../support/worker-process";

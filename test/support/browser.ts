@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { BrowserContext, chromium, Page } from "playwright-core";
 
-/** Debian's Chromium (apt-get install chromium); .ci/run installs it. */
+/** Debian's Chromium (apt-get install chromium); `npm test` installs it first (scripts/ensure-chromium.sh). */
 export const CHROMIUM_PATH = "/usr/bin/chromium";
 
 /**
@@ -39,7 +39,7 @@ const CHROMIUM_ARGS = [
 /** Headless Chromium with a fresh profile (deleted on close), and one page of the given size. */
 export async function launchBrowser(viewport = { width: 1280, height: 900 }): Promise<BrowserSession> {
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`${CHROMIUM_PATH} is missing; CI must install Debian's chromium (see .ci/run)`);
+    throw new Error(`${CHROMIUM_PATH} is missing; install Debian's chromium (npm test does it as root: scripts/ensure-chromium.sh)`);
   }
   const userDataDir = await mkdtemp(path.join(tmpdir(), "conveyor-chromium-"));
   try {

@@ -1,3 +1,5 @@
+import { JOB_EVENTS_CHANNEL } from "../../lib/event-names";
+
 /**
  * The tail every job transition statement shares: one job_events row per changed job and NOTIFYs on
  * JOB_EVENTS_CHANNEL, all in the statement (and so the transaction) that made the change.
@@ -6,7 +8,6 @@
  * job_events ids, at most EVENT_IDS_PER_NOTIFY of them, which keeps it far under Postgres's
  * 8,000-byte payload limit however large the batch.
  */
-export const JOB_EVENTS_CHANNEL = "conveyor_job_events";
 const EVENT_IDS_PER_NOTIFY = 400;
 
 export function withEventsAndNotify(changedCtes: string, selectChanged: string): string {

@@ -1,11 +1,12 @@
-/**
- * Statements that change what a scheduler should fire NOTIFY on this channel, in the same statement,
- * so the leader wakes as soon as the change commits instead of at its next poll. The payload is the
- * schedule id; a lost notification costs at most one poll interval (about a second).
- */
-export const SCHEDULE_CHANGES_CHANNEL = "conveyor_schedule_changes";
+import { SCHEDULE_CHANGES_CHANNEL } from "../../lib/event-names";
 
-/** Wraps a CTE named `changed` (rows with an `id`) so that each changed row is announced. */
+/**
+ * Statements that change what a scheduler should fire NOTIFY on SCHEDULE_CHANGES_CHANNEL, in the same
+ * statement, so the leader wakes as soon as the change commits instead of at its next poll. The payload
+ * is the schedule id; a lost notification costs at most one poll interval (about a second).
+ *
+ * Wraps a CTE named `changed` (rows with an `id`) so that each changed row is announced.
+ */
 export function withChangeNotify(changedCte: string): string {
   return `
     WITH changed AS (${changedCte}),

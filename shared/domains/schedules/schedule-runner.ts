@@ -7,7 +7,7 @@ import { NewRun, recordRuns } from "../../db/schedules/record-runs";
 import { ScheduleRow, ScheduleRunRow, timingOf } from "../../db/schedules/schedule-record";
 import { timeUntilDue } from "../../db/schedules/time-until-due";
 import { unenqueuedRuns } from "../../db/schedules/unenqueued-runs";
-import { SCHEDULE_CHANGES_CHANNEL } from "../../db/schedules/schedule-changes";
+import { SCHEDULE_CHANGES_CHANNEL } from "../../lib/event-names";
 import type { PostgresListener } from "../../engine/events/postgres-listener";
 import { FirePlan, planFires } from "./plan-fires";
 import { isRefusal } from "./scheduled-job";

@@ -1,6 +1,6 @@
 import type { Knex } from "knex";
 import type { LoggerInstance } from "moleculer";
-import { JOB_EVENTS_CHANNEL } from "../../db/jobs/record-events";
+import { JOB_EVENTS_CHANNEL } from "../../lib/event-names";
 import { JobUpdate, updatesAfter, updatesByEventIds } from "../../db/jobs/job-updates";
 import { SerialBatcher } from "../../lib/serial-batcher";
 import { retryWithBackoff } from "../retries/reconnect-backoff";

@@ -3,9 +3,8 @@ import { config } from "../../../config";
 import { closeRuntime, runtimeFor } from "../runtime";
 import type { TaskDefinition } from "../tasks/define-task";
 import { Worker } from "./worker";
+import { JOB_CANCELLED_EVENT } from "../../lib/event-names";
 
-/** Broadcast by the jobs service when a job is cancelled, so the worker running it aborts at once. */
-export const JOB_CANCELLED_EVENT = "conveyor.job.cancelled";
 
 declare module "moleculer" {
   interface ServiceSchema {

@@ -1,0 +1,34 @@
+import { z } from "zod";
+import { JOB_STATUSES } from "../db/jobs/job-record";
+
+/**
+ * The parameters that pick jobs, shared by the jobs list (`GET /jobs`, `/jobs/dead-letters`) and the
+ * event streams (`GET /jobs/stream`, `/jobs/:id/events`); the OpenAPI document is generated from them.
+ */
+
+export const jobIdParams = z.object({ id: z.string().uuid("must be a job id (uuid)") });
+
+/** `status` may be repeated (`?status=queued&status=running`). */
+const jobFilterFields = {
+  status: z
+    .union([z.enum(JOB_STATUSES), z.array(z.enum(JOB_STATUSES))])
+    .transform((value) => (Array.isArray(value) ? value : [value]))
+    .optional(),
+  task: z.string().max(200).optional(),
+  queue: z.string().max(64).optional(),
+};
+
+export const jobListParams = z.object({
+  ...jobFilterFields,
+  createdAfter: z.string().datetime({ offset: true }).optional(),
+  createdBefore: z.string().datetime({ offset: true }).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+export const jobStreamParams = z.object({
+  jobId: z.string().uuid().optional(),
+  ...jobFilterFields,
+  lastEventId: z.string().regex(/^\d{1,19}$/).optional().describe("Instead of the Last-Event-ID header: replay what came after this event"),
+  apiKey: z.string().optional().describe("For browsers' EventSource, which cannot send headers"),
+});
