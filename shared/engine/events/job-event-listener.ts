@@ -32,6 +32,8 @@ export class JobEventListener {
   private readonly handled = new RecentIds(200_000);
   private readonly batcher: SerialBatcher<string>;
   private stopping = new AbortController();
+  /** Ids announced while a replay runs: held back so nothing is emitted ahead of what the replay reads. */
+  private heldBack: string[] | undefined;
 
   constructor(private readonly options: JobEventListenerOptions) {
     this.batcher = new SerialBatcher<string>((ids) => this.deliver(ids), 2_000, 0, (error) =>
@@ -50,7 +52,11 @@ export class JobEventListener {
     await this.options.listener.listen(
       JOB_EVENTS_CHANNEL,
       (payload) => {
-        for (const id of payload.split(",")) if (id) this.batcher.add(id);
+        for (const id of payload.split(",")) {
+          if (!id) continue;
+          if (this.heldBack) this.heldBack.push(id);
+          else this.batcher.add(id);
+        }
       },
       {
         onListening: (reconnected) => this.catchUp(reconnected ? JobEventListener.REPLAY_OVERLAP : 0n),
@@ -67,6 +73,17 @@ export class JobEventListener {
 
   /** Whatever committed before the LISTEN is read from the table, retried until it works or we stop. */
   private async catchUp(overlap: bigint): Promise<void> {
+    this.heldBack ??= [];
+    try {
+      await this.replayUntilDone(overlap);
+    } finally {
+      const held = this.heldBack ?? [];
+      this.heldBack = undefined;
+      for (const id of held) this.batcher.add(id);
+    }
+  }
+
+  private async replayUntilDone(overlap: bigint): Promise<void> {
     await retryWithBackoff(() => this.replay(overlap), {
       initialMs: 100,
       maxMs: 5_000,
