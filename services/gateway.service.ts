@@ -128,6 +128,8 @@ export default class GatewayService extends Service {
               "DELETE webhooks/subscriptions/:id": "webhooks.deleteSubscription",
               "GET webhooks/deliveries": "webhooks.listDeliveries",
               "GET webhooks/deliveries/:id": "webhooks.getDelivery",
+              "POST webhooks/deliveries/:id/replay": "webhooks.replayDelivery",
+              "GET webhooks/planning": "webhooks.planning",
               "GET webhooks/secret": "webhooks.secret",
               "POST issues": "enrichment.create",
               "GET issues": "enrichment.list",

@@ -8,6 +8,7 @@ import { activeCounts } from "../shared/db/jobs/active-counts";
 import { JobRow, PublicJob, toPublicJob } from "../shared/db/jobs/job-record";
 import { replayJob } from "../shared/db/jobs/replay-job";
 import { bulkEnqueueRequestSchema } from "../shared/engine/enqueue/enqueue-request";
+import { boundedUpdate } from "../shared/engine/events/bounded-update";
 import { DeadLetterKeeper } from "../shared/engine/maintenance/dead-letter-keeper";
 import { Maintainer } from "../shared/engine/maintenance/maintainer";
 import { queueGauges } from "../shared/engine/maintenance/queue-gauges";
@@ -73,9 +74,11 @@ export default class JobsService extends Service {
         },
         get: (ctx: JobsContext) => this.get(ctx),
         events: (ctx: JobsContext) => this.listEvents(ctx),
-        updatesAfter: (ctx: JobsContext) => {
+        updatesAfter: async (ctx: JobsContext) => {
           const params = parseParams(updatesAfterParams, ctx.params);
-          return updatesAfter(this.runtime.db, params.afterId, { organizationId: organizationOf(ctx), jobId: params.jobId }, params.limit);
+          const updates = await updatesAfter(this.runtime.db, params.afterId, { organizationId: organizationOf(ctx), jobId: params.jobId }, params.limit);
+          // The same shape as the notifier's broadcast: large payloads and results by reference.
+          return updates.map(boundedUpdate);
         },
         list: (ctx: JobsContext) => this.listPage(organizationOf(ctx), parseParams(jobListParams, ctx.params), false),
         deadLetters: (ctx: JobsContext) =>

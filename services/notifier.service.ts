@@ -3,6 +3,7 @@ import type { JobUpdate } from "../shared/db/jobs/job-updates";
 import { latestEventId } from "../shared/db/jobs/job-updates";
 import { readCheckpoint } from "../shared/db/notifier-checkpoints";
 import { JOB_UPDATED, JOB_UPDATES_BROADCAST, jobTypeEvent } from "../shared/lib/event-names";
+import { batchesWithin, boundedUpdate } from "../shared/engine/events/bounded-update";
 import { JobEventListener } from "../shared/engine/events/job-event-listener";
 import { Maintainer } from "../shared/engine/maintenance/maintainer";
 import { notifierCheckpoint } from "../shared/engine/maintenance/notifier-checkpoint";
@@ -10,8 +11,6 @@ import { Runtime, runtimeFor } from "../shared/engine/runtime";
 
 const CHECKPOINT = "notifier";
 const LEADER_LOCK_KEY = 0x0c0_0e7e;
-/** Updates per broadcast message, to keep each transporter message small. */
-const BROADCAST_CHUNK = 200;
 
 /**
  * Announces job transitions: LISTENs on Postgres and re-emits each committed transition as Moleculer
@@ -64,9 +63,14 @@ export default class NotifierService extends Service {
     await this.maintainer.start();
   }
 
-  private async announce(updates: JobUpdate[]): Promise<void> {
-    for (let start = 0; start < updates.length; start += BROADCAST_CHUNK) {
-      await this.broker.broadcast(JOB_UPDATES_BROADCAST, { updates: updates.slice(start, start + BROADCAST_CHUNK) });
+  /**
+   * Every message stays within a byte budget: large payloads and results travel by reference
+   * (`omitted`), and the broadcast is split into batches of at most BROADCAST_BUDGET_BYTES.
+   */
+  private async announce(fullUpdates: JobUpdate[]): Promise<void> {
+    const updates = fullUpdates.map(boundedUpdate);
+    for (const batch of batchesWithin(updates)) {
+      await this.broker.broadcast(JOB_UPDATES_BROADCAST, { updates: batch });
     }
     for (const update of updates) {
       await this.broker.emit(JOB_UPDATED, update);

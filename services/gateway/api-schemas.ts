@@ -228,10 +228,19 @@ export const webhookDeliverySchema = z.object({
   url: z.string(),
   status: z.enum(["pending", "succeeded", "failed"]),
   attempts: z.number().int(),
+  /** How many times the delivery was replayed (POST /webhooks/deliveries/:id/replay). */
+  replays: z.number().int(),
   lastStatusCode: z.number().int().nullable(),
   lastError: z.string().nullable(),
   createdAt: dateTime,
   updatedAt: dateTime,
+});
+
+export const webhookPlanningSchema = z.object({
+  lagEvents: z.number().int(),
+  checkpoint: z.string(),
+  outbox: z.number().int(),
+  failed: z.number().int(),
 });
 
 export const errorSchema = z.object({

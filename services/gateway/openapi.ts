@@ -27,6 +27,7 @@ import {
   scheduleSchema,
   searchResultsSchema,
   webhookDeliverySchema,
+  webhookPlanningSchema,
   webhookSubscriptionSchema,
 } from "./api-schemas";
 import { MAX_BATCH_FILES } from "./document-uploads";
@@ -236,6 +237,19 @@ function operations(): Operations {
     },
     "/webhooks/deliveries/{id}": {
       get: { summary: "Get a delivery", path: webhookIdParams, responses: { 200: { description: "The delivery", schema: webhookDeliverySchema }, ...noSuch("delivery"), ...AUTHENTICATED_ERRORS } },
+    },
+    "/webhooks/deliveries/{id}/replay": {
+      post: {
+        summary: "Send a finished delivery again, with the same delivery id",
+        path: webhookIdParams,
+        responses: { 200: { description: "The delivery, pending again", schema: webhookDeliverySchema }, ...noSuch("delivery"), 409: error("The delivery is still pending"), ...AUTHENTICATED_ERRORS },
+      },
+    },
+    "/webhooks/planning": {
+      get: {
+        summary: "How far webhook planning is behind the job history, and this organization's waiting and failed deliveries",
+        responses: { 200: { description: "Planning status", schema: webhookPlanningSchema }, ...AUTHENTICATED_ERRORS },
+      },
     },
     "/webhooks/secret": {
       get: {

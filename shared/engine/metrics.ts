@@ -18,6 +18,9 @@ export const METRIC = {
   queueConsumers: "conveyor.queue.consumers",
   sseClients: "conveyor.sse.clients",
   schedulerLag: "conveyor.scheduler.lag.seconds",
+  webhookPlanningLag: "conveyor.webhooks.planning.lag.events",
+  webhookOutbox: "conveyor.webhooks.outbox.deliveries",
+  webhookPlanningFailures: "conveyor.webhooks.planning.failures.total",
 } as const;
 
 const JOB_LABELS = ["task", "queue"];
@@ -54,6 +57,22 @@ export function registerMetrics(broker: ServiceBroker): void {
     description: "From a schedule's fire time to its job being enqueued",
     unit: "seconds",
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 60],
+  });
+  broker.metrics.register({
+    name: METRIC.webhookPlanningLag,
+    type: "gauge",
+    description: "Job events after the webhook planner's checkpoint (not yet planned for good)",
+  });
+  broker.metrics.register({
+    name: METRIC.webhookOutbox,
+    type: "gauge",
+    description: "Planned webhook deliveries whose delivery job is not enqueued yet",
+  });
+  broker.metrics.register({
+    name: METRIC.webhookPlanningFailures,
+    type: "counter",
+    labelNames: ["stage"],
+    description: "Webhook planning failures, by stage: plan (a page of events), organization (one organization's deliveries), enqueue (delivery jobs)",
   });
 }
 

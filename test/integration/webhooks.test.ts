@@ -76,6 +76,38 @@ describe("webhooks", () => {
     }
   });
 
+  it("replays a finished delivery with the same delivery id, and refuses to replay a pending one", async () => {
+    const receiver = await startReceiver([200]);
+    try {
+      const created = await stack.http("POST", "/api/v1/webhooks/subscriptions", { url: receiver.url, eventTypes: ["succeeded"], task: "demo.echo" });
+      const { body: job } = await stack.http("POST", "/api/v1/jobs", { task: "demo.echo", payload: { text: "again" } });
+      const delivery = await waitFor(
+        async () => (await stack.http("GET", `/api/v1/webhooks/deliveries?jobId=${job.id}&subscriptionId=${created.body.id}`)).body.items[0],
+        (item) => item?.status === "succeeded",
+        { timeoutMs: 20_000, intervalMs: 200 },
+      );
+      const replayed = await stack.http("POST", `/api/v1/webhooks/deliveries/${delivery.id}/replay`);
+      expect(replayed.status).toBe(200);
+      expect(replayed.body).toMatchObject({ id: delivery.id, status: "pending", replays: 1 });
+      const again = await stack.http("POST", `/api/v1/webhooks/deliveries/${delivery.id}/replay`);
+      expect(again.status).toBe(409);
+      expect(again.body.error.code).toBeDefined();
+
+      const done = await waitFor(
+        async () => (await stack.http("GET", `/api/v1/webhooks/deliveries/${delivery.id}`)).body,
+        (item) => item.status === "succeeded" && item.attempts === 2,
+        { timeoutMs: 20_000, intervalMs: 200 },
+      );
+      expect(done.replays).toBe(1);
+      expect(receiver.requests.map((request) => request.headers["conveyor-delivery"])).toEqual([delivery.id, delivery.id]);
+      expect(created.body.id).toBe(delivery.subscriptionId);
+      const missing = await stack.http("POST", "/api/v1/webhooks/deliveries/00000000-0000-4000-8000-000000000000/replay");
+      expect(missing.status).toBe(404);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it("refuses callback and subscription URLs that are not http(s)", async () => {
     const job = await stack.http("POST", "/api/v1/jobs", { task: "demo.echo", payload: { text: "x" }, callbackUrl: "ftp://example.com/x" });
     expect(job.status).toBe(422);

@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
-import { ServiceBroker, ServiceSchema } from "moleculer";
+import { Middleware, ServiceBroker, ServiceSchema } from "moleculer";
 import AuthService from "../../services/auth.service";
 import DemoService from "../../services/demo.service";
 import DocumentsService from "../../services/documents.service";
@@ -40,6 +40,8 @@ export interface StackOptions {
   /** A real transporter URL makes this node one of several; by default the node is alone. */
   transporter?: string;
   nodeID?: string;
+  /** Broker middlewares added after the tasks middleware (e.g. one that watches transporter packets). */
+  middlewares?: Middleware[];
 }
 
 const SERVICES = {
@@ -68,7 +70,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     transporter: options.transporter ?? null,
     nodeID: options.nodeID,
     logger: { type: "Console", options: { level: process.env.LOG_LEVEL ?? "warn" } },
-    middlewares: [TasksMiddleware()],
+    middlewares: [TasksMiddleware(), ...(options.middlewares ?? [])],
     metrics: metricsOptions(true, 0),
     skipProcessEventRegistration: true,
   });

@@ -293,9 +293,35 @@ async function refreshOverview() {
   const [queues, workers] = await Promise.all([
     guarded("Queues", () => api("GET", "/queues")),
     guarded("Workers", () => api("GET", "/workers")),
+    refreshWebhookPlanning(),
   ]);
   if (queues) renderQueues(queues.items);
   if (workers) renderWorkers(workers.items);
+}
+
+// Webhook planning (hidden when no webhooks service answers)
+async function refreshWebhookPlanning() {
+  const session = state.session;
+  let status;
+  try {
+    status = await api("GET", "/webhooks/planning");
+  } catch (error) {
+    if (session !== state.session) return;
+    if (error instanceof ApiError && (error.status === 404 || error.code === "SERVICE_UNAVAILABLE")) {
+      $("#webhook-planning").hidden = true;
+      setError("Webhook planning", null);
+    } else {
+      report("Webhook planning", error);
+    }
+    return;
+  }
+  if (session !== state.session) return;
+  setError("Webhook planning", null);
+  const section = $("#webhook-planning");
+  section.hidden = false;
+  $(".lag", section).textContent = String(status.lagEvents);
+  $(".outbox", section).textContent = String(status.outbox);
+  $(".failed", section).textContent = String(status.failed);
 }
 
 function renderQueues(items) {

@@ -64,3 +64,31 @@ export async function latestEventId(db: Knex): Promise<string> {
   const { rows } = await db.raw<{ rows: { id: string | null }[] }>("SELECT max(id) AS id FROM job_events");
   return String(rows[0].id ?? 0);
 }
+
+/** What a consumer needs to decide whether a job event matters to it, without loading the job's payload. */
+export interface EventHead {
+  id: string;
+  organizationId: string;
+  jobId: string;
+  type: string;
+  task: string;
+  hasCallbackUrl: boolean;
+}
+
+const SELECT_HEADS = `
+  SELECT e.id::text AS id, e.organization_id AS "organizationId", e.job_id AS "jobId", e.type, j.task,
+         j.callback_url IS NOT NULL AS "hasCallbackUrl"
+  FROM job_events e JOIN jobs j ON j.id = e.job_id`;
+
+/** The next events after an id, oldest first. */
+export async function eventHeadsAfter(db: Knex, afterId: string, limit: number): Promise<EventHead[]> {
+  const { rows } = await db.raw<{ rows: EventHead[] }>(`${SELECT_HEADS} WHERE e.id > ? ORDER BY e.id LIMIT ?`, [afterId, limit]);
+  return rows;
+}
+
+/** The events among these ids that exist (committed), oldest first. */
+export async function eventHeadsByIds(db: Knex, ids: string[]): Promise<EventHead[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await db.raw<{ rows: EventHead[] }>(`${SELECT_HEADS} WHERE e.id = ANY(?::bigint[]) ORDER BY e.id`, [pgArray(ids)]);
+  return rows;
+}

@@ -7,6 +7,7 @@ import * as schedules from "./002_schedules";
 import * as issues from "./007_issues";
 import * as documents from "./009_documents";
 import * as ingestion from "./008_ingestion";
+import * as webhookPlanning from "./011_webhook_planning";
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list works under tsx,
@@ -21,6 +22,7 @@ const migrations: Record<string, Knex.Migration> = {
   "007_issues": issues,
   "008_ingestion": ingestion,
   "009_documents": documents,
+  "011_webhook_planning": webhookPlanning,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -17,6 +17,8 @@ export interface WebhookDeliveryRow {
   attempts: number;
   last_status_code: number | null;
   last_error: string | null;
+  enqueued_at: Date | null;
+  replays: number;
   created_at: Date;
   updated_at: Date;
 }
@@ -33,17 +35,17 @@ export interface NewDelivery {
 }
 
 /**
- * Records deliveries, one per (event, target): replaying an event creates nothing twice. Rows that
- * already existed are returned too, so a caller that crashed before enqueueing their jobs can do it
- * again (the jobs' idempotency keys keep that from sending twice).
+ * Records deliveries, one per (event, target): re-planning an event after a crash creates nothing
+ * twice. Returns how many rows were new. The rows wait in the outbox (`enqueued_at` null) until
+ * their delivery jobs are enqueued.
  */
-export async function insertDeliveries(db: Knex, deliveries: NewDelivery[]): Promise<WebhookDeliveryRow[]> {
+export async function insertDeliveries(db: Knex, deliveries: NewDelivery[]): Promise<number> {
+  if (deliveries.length === 0) return 0;
   const column = <T>(pick: (delivery: NewDelivery) => T) => pgArray(deliveries.map(pick));
-  const { rows } = await db.raw<{ rows: WebhookDeliveryRow[] }>(
+  const result = await db.raw<{ rowCount: number }>(
     `INSERT INTO webhook_deliveries (organization_id, subscription_id, target, job_id, event_id, event_type, url, body)
      SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::uuid[], ?::bigint[], ?::text[], ?::text[], ?::jsonb[])
-     ON CONFLICT (event_id, target) DO UPDATE SET event_id = EXCLUDED.event_id
-     RETURNING *`,
+     ON CONFLICT (event_id, target) DO NOTHING`,
     [
       column((delivery) => delivery.organizationId),
       column((delivery) => delivery.subscriptionId),
@@ -55,7 +57,65 @@ export async function insertDeliveries(db: Knex, deliveries: NewDelivery[]): Pro
       column((delivery) => JSON.stringify(delivery.body)),
     ],
   );
-  return rows;
+  return result.rowCount;
+}
+
+/** Deliveries whose job is not enqueued yet (the outbox), oldest first. */
+export async function unenqueuedDeliveries(
+  db: Knex,
+  limit: number,
+  skipOrganizations: string[] = [],
+): Promise<Pick<WebhookDeliveryRow, "id" | "organization_id" | "replays">[]> {
+  const query = db("webhook_deliveries").whereNull("enqueued_at");
+  if (skipOrganizations.length > 0) query.whereNotIn("organization_id", skipOrganizations);
+  return query.orderBy("created_at").limit(limit).select("id", "organization_id", "replays");
+}
+
+export async function markDeliveriesEnqueued(db: Knex, ids: string[]): Promise<void> {
+  await db.raw("UPDATE webhook_deliveries SET enqueued_at = now() WHERE id = ANY(?::uuid[])", [pgArray(ids)]);
+}
+
+/**
+ * Puts a finished delivery (succeeded or failed) back in the outbox to be sent again, with the same
+ * delivery id. Returns undefined when there is no such delivery or it is still pending.
+ */
+export async function replayDelivery(db: Knex, organizationId: string, id: string): Promise<WebhookDeliveryRow | undefined> {
+  const [row] = await db<WebhookDeliveryRow>("webhook_deliveries")
+    .where({ id, organization_id: organizationId })
+    .whereIn("status", ["succeeded", "failed"])
+    .update({ status: "pending", enqueued_at: null, replays: db.raw("replays + 1"), updated_at: db.fn.now() })
+    .returning("*");
+  return row;
+}
+
+export interface PlanningStatus {
+  /** Job events after the planner's checkpoint (all organizations): how far planning is behind. */
+  lagEvents: number;
+  checkpoint: string;
+  /** The organization's deliveries whose delivery job is not enqueued yet. */
+  outbox: number;
+  /** The organization's deliveries that failed for good (replayable). */
+  failed: number;
+}
+
+/** Where webhook planning stands, for one organization's dashboard. */
+export async function planningStatus(db: Knex, checkpointName: string, organizationId: string): Promise<PlanningStatus> {
+  const { rows } = await db.raw<{ rows: { latest: string; checkpoint: string; outbox: number; failed: number }[] }>(
+    `SELECT (SELECT COALESCE(max(id), 0) FROM job_events)::text AS latest,
+            (SELECT COALESCE(max(last_event_id), 0) FROM notifier_checkpoints WHERE name = ?)::text AS checkpoint,
+            (SELECT count(*)::int FROM webhook_deliveries WHERE organization_id = ? AND enqueued_at IS NULL) AS outbox,
+            (SELECT count(*)::int FROM webhook_deliveries WHERE organization_id = ? AND status = 'failed') AS failed`,
+    [checkpointName, organizationId, organizationId],
+  );
+  const [row] = rows;
+  const lag = BigInt(row.latest) - BigInt(row.checkpoint);
+  return { lagEvents: Number(lag > 0n ? lag : 0n), checkpoint: row.checkpoint, outbox: row.outbox, failed: row.failed };
+}
+
+/** How many deliveries wait for their job to be enqueued. */
+export async function countUnenqueuedDeliveries(db: Knex): Promise<number> {
+  const { rows } = await db.raw<{ rows: { count: string }[] }>("SELECT count(*) AS count FROM webhook_deliveries WHERE enqueued_at IS NULL");
+  return Number(rows[0].count);
 }
 
 /** A delivery with the secret that signs it: the subscription's, or the organization's for job callbacks. */

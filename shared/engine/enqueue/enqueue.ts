@@ -1,7 +1,7 @@
 import type { ServiceBroker } from "moleculer";
 import type { z } from "zod";
 import type { PublicJob } from "../../db/jobs/job-record";
-import type { EnqueueRequest, enqueueRequestSchema } from "./enqueue-request";
+import { EnqueueRequest, enqueueRequestSchema, MAX_BULK_JOBS } from "./enqueue-request";
 import type { TaskDeclaration } from "../tasks/define-task";
 
 export type EnqueueOptions = Partial<Omit<EnqueueRequest, "task" | "payload">>;
@@ -45,13 +45,20 @@ export function enqueue<Schema extends z.ZodTypeAny>(
 }
 
 /**
- * Enqueues several jobs in one call: the jobs service writes them in one batch with one publish round,
- * and answers them in order.
+ * Enqueues several jobs: the jobs service writes each call's jobs in one batch with one publish round,
+ * and answers them in order. More than the bulk cap (MAX_BULK_JOBS) go in calls of that size, one
+ * after another; a failing call throws, and the calls before it stay enqueued.
  *
  *   await enqueueMany(ctx, organizationId, [jobFor(enrichIssue, { issueId, version }), jobFor(notifyIssueCreated, { issueId })]);
  */
-export function enqueueMany(caller: Caller, organizationId: string, jobs: readonly TypedJob[]): Promise<{ jobs: (PublicJob & { created: boolean })[] }> {
-  return caller.call("jobs.enqueueMany", { jobs: jobs.map((job) => job.request) }, { meta: { organizationId } });
+export async function enqueueMany(caller: Caller, organizationId: string, jobs: readonly TypedJob[]): Promise<{ jobs: (PublicJob & { created: boolean })[] }> {
+  const answered: (PublicJob & { created: boolean })[] = [];
+  for (let start = 0; start < jobs.length; start += MAX_BULK_JOBS) {
+    const chunk = jobs.slice(start, start + MAX_BULK_JOBS).map((job) => job.request);
+    const answer: { jobs: (PublicJob & { created: boolean })[] } = await caller.call("jobs.enqueueMany", { jobs: chunk }, { meta: { organizationId } });
+    answered.push(...answer.jobs);
+  }
+  return { jobs: answered };
 }
 
 /**
