@@ -37,7 +37,12 @@ export const configSchema = z.object({
   QUEUE_DELIVERY_LIMIT: positive(10),
   WORKER_QUEUES: csv(""),
   WORKER_PREFETCH: positive(200),
-  JOB_LEASE_MS: positive(30_000),
+  /** A claimed job's lease in Postgres, renewed every third of it; a lost worker's job is taken over this long after its last renewal. */
+  JOB_LEASE_MS: positive(15_000),
+  /** Shutdowns and lost workers a job may live through on top of its attempts before it fails (InterruptionLimitExceeded). */
+  JOB_MAX_INTERRUPTIONS: positive(5),
+  /** An attempt running longer than this acks its message early (its lease stands for it), so RabbitMQ's consumer_timeout never closes the channel. */
+  JOB_EARLY_ACK_MS: positive(300_000),
   OUTCOME_FLUSH_MS: integer(2),
   SWEEP_INTERVAL_MS: positive(5_000),
   SHUTDOWN_GRACE_MS: integer(10_000),

@@ -38,6 +38,7 @@ export const jobSchema = schemaOf<PublicJob & { statusUrl?: string }>()(
     status: jobStatus,
     attempts: z.number().int(),
     maxAttempts: z.number().int(),
+    interruptions: z.number().int().describe("Attempts cut short by a shutdown or a lost worker; they do not count towards maxAttempts"),
     priority: z.number().int(),
     progress: z.object({ percent: z.number(), step: z.string().optional(), message: z.string().optional() }).nullable(),
     result: z.unknown(),

@@ -11,6 +11,8 @@ export const METRIC = {
   succeeded: "conveyor.jobs.succeeded.total",
   failed: "conveyor.jobs.failed.total",
   retried: "conveyor.jobs.retried.total",
+  interrupted: "conveyor.jobs.interrupted.total",
+  outcomesRefused: "conveyor.jobs.outcomes.refused.total",
   duration: "conveyor.jobs.duration.seconds",
   queueReady: "conveyor.queue.ready",
   queueDelayed: "conveyor.queue.delayed",
@@ -36,6 +38,8 @@ export function registerMetrics(broker: ServiceBroker): void {
   counter(METRIC.succeeded, "Jobs that succeeded");
   counter(METRIC.failed, "Jobs that failed for good");
   counter(METRIC.retried, "Attempts that failed and were scheduled again");
+  counter(METRIC.interrupted, "Attempts cut short by a worker shutdown, re-queued without using up an attempt");
+  counter(METRIC.outcomesRefused, "Outcomes of attempts that no longer held their job (cancelled, replayed or taken over), dropped");
   broker.metrics.register({
     name: METRIC.duration,
     type: "histogram",

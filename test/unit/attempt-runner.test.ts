@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { LoggerInstance, ServiceBroker } from "moleculer";
 import { z } from "zod";
 import type { JobRow } from "../../shared/db/jobs/job-record";
-import { PermanentError, TransientError } from "../../shared/engine/tasks/task-errors";
+import { PermanentError, TransientError, WorkerShutdownError } from "../../shared/engine/tasks/task-errors";
 import { AttemptContext, runAttempt } from "../../shared/engine/worker/attempt-runner";
 import { defineTask, TaskDefinition } from "../../shared/engine/tasks/define-task";
 
@@ -15,6 +15,8 @@ const row = (overrides: Partial<JobRow> = {}): JobRow => ({
   status: "running",
   attempts: 1,
   max_attempts: 3,
+  claims: 1,
+  interruptions: 0,
   priority: 0,
   progress: null,
   result: null,
@@ -106,5 +108,17 @@ describe("runAttempt", () => {
     expect(reasons).toEqual(["SoftTimeLimitExceededError"]);
     expect(outcome.status).toBe("retrying");
     expect(outcome.status !== "succeeded" && outcome.error.type).toBe("TimeLimitExceededError");
+  });
+
+  it("reports an attempt cut by a shutdown as interrupted, even on its last attempt, with its claim", async () => {
+    const controller = new AbortController();
+    const waits = task(async (ctx) => {
+      await sleep(1_000, undefined, { signal: ctx.signal });
+      return "finished";
+    });
+    const running = runAttempt(row({ attempts: 3, max_attempts: 3, claims: 7 }), waits, context, controller);
+    controller.abort(new WorkerShutdownError("worker stopping"));
+    const outcome = await running;
+    expect(outcome).toMatchObject({ status: "interrupted", attempt: 3, claim: 7, error: { type: "WorkerShutdownError" } });
   });
 });

@@ -68,3 +68,18 @@ describe("retryWithBackoff", () => {
     expect(calls).toBe(1);
   });
 });
+
+describe("retryWithBackoff with isTransient", () => {
+  it("throws a failure that is not transient without trying again", async () => {
+    let calls = 0;
+    const attempt = retryWithBackoff(
+      async () => {
+        calls += 1;
+        throw Object.assign(new Error("invalid input"), { code: "22P05" });
+      },
+      { initialMs: 1, maxMs: 2, signal: new AbortController().signal, onFailure: () => undefined, isTransient: (error) => (error as { code?: string }).code === "57P01" },
+    );
+    await expect(attempt).rejects.toThrow("invalid input");
+    expect(calls).toBe(1);
+  });
+});

@@ -17,6 +17,7 @@ const update = (jobId: string, type: string, overrides: Partial<JobUpdate["job"]
     status: "running",
     attempts: 1,
     maxAttempts: 3,
+    interruptions: 0,
     priority: 0,
     progress: null,
     result: null,

@@ -35,6 +35,10 @@ export interface JobRow {
   status: JobStatus;
   attempts: number;
   max_attempts: number;
+  /** Fencing token: how many times the job was claimed; never reset. */
+  claims: number;
+  /** Attempts cut short by a shutdown or a lost worker, re-run without using up `max_attempts`. */
+  interruptions: number;
   priority: number;
   progress: JobProgress | null;
   result: unknown;
@@ -63,6 +67,8 @@ export interface PublicJob {
   status: JobStatus;
   attempts: number;
   maxAttempts: number;
+  /** Attempts cut short by a shutdown or a lost worker; they do not count towards maxAttempts. */
+  interruptions: number;
   priority: number;
   progress: JobProgress | null;
   result: unknown;
@@ -92,6 +98,7 @@ export function toPublicJob(row: JobRow): PublicJob {
     status: row.status,
     attempts: row.attempts,
     maxAttempts: row.max_attempts,
+    interruptions: row.interruptions,
     priority: row.priority,
     progress: row.progress,
     result: row.result,

@@ -22,8 +22,10 @@ export interface UnpublishedJob {
 
 /**
  * Jobs last changed at least `olderThanMs` ago whose message was never confirmed by the broker (it was
- * down, or the process died between commit and publish). Rows locked by another sweeper are skipped;
- * the caller publishes them and marks them published in the same transaction.
+ * down, or the process died between commit and publish), and long attempts that let go of their
+ * message (`detachAttempt`) and then lost their worker: their lease ran out, and a new message lets a
+ * worker take them over. Rows locked by another sweeper are skipped; the caller publishes them and
+ * marks them published in the same transaction.
  */
 export async function lockUnpublishedJobs(
   trx: Knex.Transaction,
@@ -34,7 +36,7 @@ export async function lockUnpublishedJobs(
     `SELECT id, task, queue, run_at FROM jobs
      WHERE published_at IS NULL
        AND updated_at < now() - make_interval(secs => ? / 1000.0)
-       AND status IN ('scheduled', 'queued', 'retrying')
+       AND (status IN ('scheduled', 'queued', 'retrying') OR (status = 'running' AND lease_expires_at < now()))
      ORDER BY updated_at
      LIMIT ?
      FOR UPDATE SKIP LOCKED`,

@@ -1,11 +1,12 @@
 import type { Knex } from "knex";
 import type { JobProgress } from "./job-record";
 import { withEventsAndNotify } from "./record-events";
+import type { HeldAttempt } from "./renew-leases";
 
 const UPDATE_PROGRESS = withEventsAndNotify(
   `updated AS (
      UPDATE jobs SET progress = ?::jsonb, updated_at = now()
-     WHERE id = ? AND attempts = ? AND status = 'running'
+     WHERE id = ? AND claims = ? AND status = 'running'
      RETURNING id, organization_id, progress, attempts
    ),
    changed AS (
@@ -16,17 +17,8 @@ const UPDATE_PROGRESS = withEventsAndNotify(
   "SELECT id FROM updated",
 );
 
-/** Records a running attempt's progress; false when the attempt is no longer the running one. */
-export async function updateProgress(
-  db: Knex,
-  jobId: string,
-  attempt: number,
-  progress: JobProgress,
-): Promise<boolean> {
-  const { rows } = await db.raw<{ rows: { id: string }[] }>(UPDATE_PROGRESS, [
-    JSON.stringify(progress),
-    jobId,
-    attempt,
-  ]);
+/** Records a running attempt's progress; false when its claim is no longer the job's. */
+export async function updateProgress(db: Knex, held: HeldAttempt, progress: JobProgress): Promise<boolean> {
+  const { rows } = await db.raw<{ rows: { id: string }[] }>(UPDATE_PROGRESS, [JSON.stringify(progress), held.jobId, held.claim]);
   return rows.length === 1;
 }

@@ -8,6 +8,7 @@ import * as issues from "./007_issues";
 import * as documents from "./009_documents";
 import * as ingestion from "./008_ingestion";
 import * as webhookPlanning from "./011_webhook_planning";
+import * as fencedAttempts from "./012_fenced_attempts";
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list works under tsx,
@@ -23,6 +24,7 @@ const migrations: Record<string, Knex.Migration> = {
   "008_ingestion": ingestion,
   "009_documents": documents,
   "011_webhook_planning": webhookPlanning,
+  "012_fenced_attempts": fencedAttempts,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,4 +1,5 @@
 import { Client } from "pg";
+import { DATABASE_BACKOFF } from "../retries/database-outage";
 import { retryWithBackoff } from "../retries/reconnect-backoff";
 
 export interface PostgresListenerOptions {
@@ -33,7 +34,6 @@ interface Subscription {
 }
 
 const CHANNEL_NAME = /^[a-z_][a-z0-9_]*$/;
-const RECONNECT = { initialMs: 100, maxMs: 5_000 };
 /** So that a stop never waits on a server that does not answer. */
 const CONNECT_TIMEOUT_MS = 5_000;
 
@@ -102,7 +102,7 @@ export class PostgresListener {
   /** One connect loop at a time; it ends connected, or when the listener stops. */
   private keepConnected(): Promise<void> {
     this.connecting ??= retryWithBackoff(() => this.connect(), {
-      ...RECONNECT,
+      ...DATABASE_BACKOFF,
       signal: this.stopping.signal,
       onFailure: (error) => {
         if (!this.stopping.signal.aborted) this.options.logger.warn(`Postgres LISTEN connection failed (${error.message}); retrying`);

@@ -1,6 +1,7 @@
 import type { Knex } from "knex";
 import type { LoggerInstance } from "moleculer";
 import { failDeadLettered } from "../../db/jobs/fail-dead-lettered";
+import { untilDatabaseAnswers } from "../retries/database-outage";
 import type { AmqpClient } from "../queue/amqp-client";
 import { Delivery, JobConsumer } from "../queue/job-consumer";
 import { decodeJobMessage } from "../queue/job-message";
@@ -18,6 +19,7 @@ export class DeadLetterKeeper implements MaintenanceService {
   readonly name = "dead-letter keeper";
   private readonly consumer: JobConsumer;
   private readonly batcher: SerialBatcher<Delivery>;
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly db: Knex,
@@ -38,6 +40,8 @@ export class DeadLetterKeeper implements MaintenanceService {
   }
 
   async stop(): Promise<void> {
+    // A batch waiting for an unreachable database stops waiting; its messages stay in the DLQ.
+    this.stopping.abort();
     await this.consumer.cancel();
     await this.batcher.drain();
     await this.consumer.close();
@@ -48,8 +52,15 @@ export class DeadLetterKeeper implements MaintenanceService {
       .map((delivery) => decodeJobMessage(delivery.message.content)?.id)
       .filter((id): id is string => id !== undefined);
     if (ids.length > 0) {
-      const failed = await failDeadLettered(this.db, ids);
-      if (failed > 0) this.logger.warn(`${failed} jobs failed: RabbitMQ dead-lettered their messages`);
+      // Wait out an outage rather than hand the messages back: the DLQ is where they must stay.
+      const recorded = await untilDatabaseAnswers(
+        async () => {
+          const failed = await failDeadLettered(this.db, ids);
+          if (failed > 0) this.logger.warn(`${failed} jobs failed: RabbitMQ dead-lettered their messages`);
+        },
+        { signal: this.stopping.signal, onOutage: (error) => this.logger.warn(`Dead-letter keeper waits for Postgres: ${error.message}`) },
+      );
+      if (!recorded) return;
     }
     // Messages that are not Conveyor jobs have nothing to record and are dropped too.
     batch.forEach((delivery) => delivery.ack());

@@ -5,8 +5,12 @@ import { declareQueueTopology, TopologyOptions, workQueueName } from "./topology
 /** Which of a queue's RabbitMQ queues to consume: its work queue (workers) or its dead-letter queue. */
 export type QueueRole = (prefix: string, queue: string) => string;
 
-/** One delivered message and the ways to settle it. Settling after the channel died is a no-op: the
- *  broker has already put the message back for redelivery. */
+/**
+ * One delivered message and the ways to settle it. A delivery is settled once: the first of ack,
+ * requeue or deadLetter counts and later calls are no-ops (settling a message twice would close the
+ * channel with 406 and hand back every other unsettled message). Settling after the channel died is
+ * a no-op too: the broker has already put the message back for redelivery.
+ */
 export interface Delivery {
   queue: string;
   message: ConsumeMessage;
@@ -84,20 +88,20 @@ export class JobConsumer {
     });
     await declareQueueTopology(channel, this.topology, queue);
     await channel.prefetch(this.prefetch);
-    const settle = (action: (message: ConsumeMessage) => void) => (message: ConsumeMessage) => {
-      if (open) action(message);
-    };
-    const ack = settle((message) => channel.ack(message));
-    const requeue = settle((message) => channel.nack(message, false, true));
-    const deadLetter = settle((message) => channel.nack(message, false, false));
     const { consumerTag } = await channel.consume(this.role(this.topology.prefix, queue), (message: ConsumeMessage | null) => {
       if (!message) return; // consumer cancelled by the broker (queue deleted): the channel closes and reopens
+      let settled = false;
+      const settleOnce = (action: () => void) => () => {
+        if (settled || !open) return;
+        settled = true;
+        action();
+      };
       this.handler({
         queue,
         message,
-        ack: () => ack(message),
-        requeue: () => requeue(message),
-        deadLetter: () => deadLetter(message),
+        ack: settleOnce(() => channel.ack(message)),
+        requeue: settleOnce(() => channel.nack(message, false, true)),
+        deadLetter: settleOnce(() => channel.nack(message, false, false)),
       });
     });
     this.channels.set(channel, consumerTag);

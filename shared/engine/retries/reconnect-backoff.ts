@@ -41,20 +41,27 @@ export class ReconnectBackoff {
   }
 }
 
+export interface RetryOptions extends ReconnectBackoffOptions {
+  /** Giving up: the loop ends (false) instead of waiting or trying again. */
+  signal: AbortSignal;
+  /** Hears about every failed attempt that will be tried again. */
+  onFailure(error: Error): void;
+  /** Which failures are worth another attempt; any other is thrown to the caller. Default: all. */
+  isTransient?(error: unknown): boolean;
+}
+
 /**
  * Runs `attempt` until it resolves, waiting the backoff between failures. Resolves true once it
- * succeeded, false when `signal` aborted first; `onFailure` hears about every failed attempt.
+ * succeeded, false when `signal` aborted first; a failure `isTransient` rejects is thrown at once.
  */
-export async function retryWithBackoff(
-  attempt: () => Promise<void>,
-  options: ReconnectBackoffOptions & { signal: AbortSignal; onFailure(error: Error): void },
-): Promise<boolean> {
+export async function retryWithBackoff(attempt: () => Promise<void>, options: RetryOptions): Promise<boolean> {
   const backoff = new ReconnectBackoff(options);
   while (!options.signal.aborted) {
     try {
       await attempt();
       return true;
     } catch (error) {
+      if (options.isTransient && !options.isTransient(error)) throw error;
       options.onFailure(error as Error);
       if (!(await backoff.wait(options.signal))) return false;
     }

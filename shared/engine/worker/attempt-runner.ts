@@ -8,14 +8,17 @@ import type { TaskContext } from "../tasks/task-context";
 /** What the worker gives an attempt; the attempt runner adds the signal and `willRetry`. */
 export type AttemptContext = Omit<TaskContext, "signal" | "willRetry">;
 
-/** Runs one attempt of a claimed job and says how it ended. Never throws. */
+/**
+ * Runs one attempt of a claimed job and says how it ended. Never throws. An attempt cut short by the
+ * worker's shutdown is `interrupted`, whatever the task's retry policy: it was not the task's fault.
+ */
 export async function runAttempt(
   job: JobRow,
   task: TaskDefinition | undefined,
   context: AttemptContext,
   controller: AbortController,
 ): Promise<AttemptOutcome> {
-  const base = { jobId: job.id, attempt: job.attempts };
+  const base = { jobId: job.id, attempt: job.attempts, claim: job.claims };
   // A task that stops because its signal fired usually throws a generic AbortError; the reason
   // (cancel, time limit, shutdown) is what the job's record should say.
   const failureOf = (thrown: unknown): Error => {
@@ -38,6 +41,7 @@ export async function runAttempt(
   } catch (thrown) {
     const failure = failureOf(thrown);
     const error: JobError = { type: failure.name, message: failure.message, stack: failure.stack, retryable: isRetryable(failure, task) };
+    if (failure instanceof WorkerShutdownError) return { ...base, status: "interrupted", error };
     if (!task || !willRetry(thrown)) return { ...base, status: "failed", error };
     const delay = backoffDelay(task.backoff, job.attempts);
     return { ...base, status: "retrying", error, runAt: new Date(Date.now() + delay) };

@@ -76,6 +76,8 @@ export function TasksMiddleware(): Middleware {
         prefetch: runtime.config.WORKER_PREFETCH,
         leaseMs: runtime.config.JOB_LEASE_MS,
         outcomeFlushMs: runtime.config.OUTCOME_FLUSH_MS,
+        maxInterruptions: runtime.config.JOB_MAX_INTERRUPTIONS,
+        earlyAckMs: runtime.config.JOB_EARLY_ACK_MS,
       });
       workers.set(service, worker);
       await worker.start();

@@ -1,10 +1,10 @@
 import type { Knex } from "knex";
 import type { LoggerInstance, ServiceBroker } from "moleculer";
 import { claimJobs, inspectJobs, UnclaimedJob } from "../../db/jobs/claim-jobs";
-import { AttemptOutcome, finishJobs } from "../../db/jobs/finish-jobs";
-import { JobRow, TERMINAL_STATUSES } from "../../db/jobs/job-record";
-import { renewLeases } from "../../db/jobs/renew-leases";
-import { retryOnConflict } from "../../db/retry-on-conflict";
+import { AttemptOutcome, finishJobs, RecordedOutcomes } from "../../db/jobs/finish-jobs";
+import { JobRow, JobStatus, TERMINAL_STATUSES } from "../../db/jobs/job-record";
+import { detachAttempt, HeldAttempt, renewLeases } from "../../db/jobs/renew-leases";
+import { isDatabaseUnavailable, isRefusedData } from "../../db/transient-errors";
 import { updateProgress } from "../../db/jobs/update-progress";
 import { JobCancelledError, WorkerShutdownError } from "../tasks/task-errors";
 import { countJobs, METRIC, observeDuration, registerMetrics } from "../metrics";
@@ -13,10 +13,12 @@ import { Delivery, JobConsumer } from "../queue/job-consumer";
 import { decodeJobMessage } from "../queue/job-message";
 import { JobPublisher, OutgoingJob } from "../queue/job-publisher";
 import type { TopologyOptions } from "../queue/topology";
+import { untilDatabaseAnswers } from "../retries/database-outage";
 import { runAttempt } from "./attempt-runner";
 import { TaskDefinition, taskRegistry } from "../tasks/define-task";
 import { createJobLogger } from "./job-logger";
 import { SerialBatcher } from "../../lib/serial-batcher";
+import { writeIsolatingFailures } from "../../lib/isolate-failures";
 
 export interface WorkerOptions {
   db: Knex;
@@ -32,6 +34,10 @@ export interface WorkerOptions {
   leaseMs: number;
   /** How long an outcome may wait for others to share its commit. */
   outcomeFlushMs: number;
+  /** Interruptions (shutdowns, lost workers) a job may have on top of its attempts before it fails. */
+  maxInterruptions: number;
+  /** An attempt still running after this long acks its message; its lease in Postgres stands for it. */
+  earlyAckMs: number;
 }
 
 interface ClaimRequest {
@@ -47,7 +53,7 @@ interface SettledOutcome {
 }
 
 interface RunningAttempt {
-  attempt: number;
+  claim: number;
   controller: AbortController;
   done: Promise<void>;
 }
@@ -56,6 +62,8 @@ const CLAIM_BATCH = 500;
 const OUTCOME_BATCH = 500;
 /** A message that comes back early for a running job waits this much longer than the lease. */
 const LEASE_SLACK_MS = 250;
+/** After its grace period, how long a stopping worker still waits for an unreachable database. */
+const STOP_OUTAGE_WAIT_MS = 10_000;
 
 /**
  * The worker runtime. Messages flow through three batched stages, each one statement per batch:
@@ -63,7 +71,11 @@ const LEASE_SLACK_MS = 250;
  *   deliveries ─▶ claim (UPDATE … WHERE id = ANY) ─▶ run task ─▶ commit outcomes (group commit) ─▶ ack
  *
  * A message is acked only after its outcome is committed (and, for a retry, after the delayed retry
- * message is confirmed), so a crash at any point leaves it unacked and RabbitMQ redelivers it.
+ * message is confirmed), so a crash at any point leaves it unacked and RabbitMQ redelivers it. Each
+ * claim carries a fencing token (the job's `claims` count) that every later write of the attempt
+ * names, so an attempt that lost its job writes nothing. While Postgres is unreachable the stages
+ * wait and try again: messages stay with the worker (prefetch bounds how many), none is handed back
+ * or counted towards the delivery limit, and nothing fails for the outage's sake.
  */
 export class Worker {
   private readonly tasks: Map<string, TaskDefinition>;
@@ -73,6 +85,8 @@ export class Worker {
   private readonly claims: SerialBatcher<ClaimRequest>;
   private readonly outcomes: SerialBatcher<SettledOutcome>;
   private readonly running = new Map<string, RunningAttempt>();
+  /** Aborted when a stopping worker stops waiting for the database. */
+  private readonly giveUp = new AbortController();
   private leaseTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -90,17 +104,17 @@ export class Worker {
       (delivery) => this.receive(delivery),
       options.logger,
     );
-    const logFailure = (stage: string) => (error: unknown, items: readonly { delivery: Delivery }[]) => {
-      // The database or broker failed mid-batch: hand the messages back so they are tried again.
+    const handBack = (stage: string) => (error: unknown, items: readonly { delivery: Delivery }[]) => {
+      // Not an outage (those are waited out): the broker failed, or a bug. Hand the messages back.
       options.logger.error(`Worker ${stage} failed for ${items.length} messages; requeueing`, error);
       for (const item of items) item.delivery.requeue();
     };
-    this.claims = new SerialBatcher<ClaimRequest>((batch) => this.claim(batch), CLAIM_BATCH, 0, logFailure("claim"));
+    this.claims = new SerialBatcher<ClaimRequest>((batch) => this.claim(batch), CLAIM_BATCH, 0, handBack("claim"));
     this.outcomes = new SerialBatcher<SettledOutcome>(
       (batch) => this.commit(batch),
       OUTCOME_BATCH,
       options.outcomeFlushMs,
-      logFailure("commit"),
+      handBack("commit"),
     );
   }
 
@@ -113,10 +127,13 @@ export class Worker {
   }
 
   /**
-   * Stops taking messages, gives running jobs `graceMs` to finish, aborts the rest (they are retried),
-   * commits every outcome and closes the channels, which returns anything unsettled to its queue.
+   * Stops taking messages, gives running jobs `graceMs` to finish, interrupts the rest (they run
+   * again without using up an attempt), commits every outcome and closes the channels, which returns
+   * anything unsettled to its queue. If the database is down, it waits a while longer and then gives
+   * up: what it could not record is run again elsewhere once its lease runs out.
    */
   async stop(graceMs: number): Promise<void> {
+    const giveUpTimer = setTimeout(() => this.giveUp.abort(), graceMs + STOP_OUTAGE_WAIT_MS);
     await this.consumer.cancel();
     await this.claims.drain();
     const allDone = () => Promise.all([...this.running.values()].map((attempt) => attempt.done));
@@ -131,6 +148,7 @@ export class Worker {
     clearTimeout(graceTimer);
     clearInterval(this.leaseTimer);
     await this.outcomes.drain();
+    clearTimeout(giveUpTimer);
     await this.consumer.close();
   }
 
@@ -156,9 +174,25 @@ export class Worker {
     this.claims.add({ jobId: message.id, delivery });
   }
 
+  /**
+   * Runs a statement until Postgres answers it, waiting out outages and conflicts (deadlocks between
+   * batches). False when a stopping worker gave up; any other failure is thrown.
+   */
+  private untilDatabaseAnswers(stage: string, statement: () => Promise<void>): Promise<boolean> {
+    return untilDatabaseAnswers(statement, {
+      signal: this.giveUp.signal,
+      onOutage: (error) => this.options.logger.warn(`Worker ${stage} waits for Postgres: ${error.message}`),
+    });
+  }
+
   private async claim(batch: ClaimRequest[]): Promise<void> {
     const ids = [...new Set(batch.map((request) => request.jobId))];
-    const rows = await retryOnConflict(() => claimJobs(this.options.db, ids, this.options.leaseMs, this.options.broker.nodeID));
+    const { db, leaseMs, maxInterruptions, broker } = this.options;
+    let rows: JobRow[] = [];
+    const answered = await this.untilDatabaseAnswers("claim", async () => {
+      rows = await claimJobs(db, ids, { leaseMs, maxInterruptions, workerId: broker.nodeID });
+    });
+    if (!answered) return; // stopping: the messages go back when the channels close
     const claimed = new Map(rows.map((row) => [row.id, row]));
     const unclaimed: ClaimRequest[] = [];
     for (const request of batch) {
@@ -173,16 +207,21 @@ export class Worker {
 
   /**
    * A message whose job could not be claimed: drop it when the job is over, send it round again when
-   * the job is not due yet or another worker holds a live lease, and fail a job whose last attempt
-   * lost its worker.
+   * the job is not due yet or another worker holds a live lease, and fail a job whose worker was lost
+   * more often than its interruption limit allows.
    */
   private async settleUnclaimed(requests: ClaimRequest[]): Promise<void> {
-    const jobs = new Map((await inspectJobs(this.options.db, requests.map((r) => r.jobId))).map((job) => [job.id, job]));
+    let found: UnclaimedJob[] = [];
+    const answered = await this.untilDatabaseAnswers("inspect", async () => {
+      found = await inspectJobs(this.options.db, requests.map((r) => r.jobId));
+    });
+    if (!answered) return;
+    const jobs = new Map(found.map((job) => [job.id, job]));
     const delayed: { job: OutgoingJob; delivery: Delivery }[] = [];
     const lost: SettledOutcome[] = [];
     for (const request of requests) {
       const job = jobs.get(request.jobId);
-      const decision = job ? decideUnclaimed(job) : { action: "drop" as const };
+      const decision = job ? decideUnclaimed(job, this.options.maxInterruptions) : { action: "drop" as const };
       const task = decodeJobMessage(request.delivery.message.content)?.task ?? "";
       if (decision.action === "drop") request.delivery.ack();
       else if (decision.action === "delay") {
@@ -193,8 +232,13 @@ export class Worker {
           outcome: {
             jobId: request.jobId,
             attempt: decision.attempt,
+            claim: decision.claim,
             status: "failed",
-            error: { type: "WorkerLostError", message: "the worker running the last attempt stopped responding", retryable: false },
+            error: {
+              type: "InterruptionLimitExceeded",
+              message: `the job's worker stopped or was lost ${decision.interruptions + 1} times; the limit is ${this.options.maxInterruptions}`,
+              retryable: false,
+            },
           },
         });
       }
@@ -208,6 +252,7 @@ export class Worker {
     const controller = new AbortController();
     const task = this.tasks.get(job.task);
     const { broker, db } = this.options;
+    const held: HeldAttempt = { jobId: job.id, claim: job.claims };
     let logger: LoggerInstance | undefined;
     const context = {
       jobId: job.id,
@@ -220,73 +265,133 @@ export class Worker {
         return logger;
       },
       progress: async (percent: number, step?: string, message?: string) => {
-        await updateProgress(db, job.id, job.attempts, { percent, step, message });
+        // Progress is advisory: an outage must not fail the task that reports it.
+        await updateProgress(db, held, { percent, step, message }).catch((error: unknown) => {
+          if (!isDatabaseUnavailable(error)) throw error;
+        });
       },
     };
     countJobs(broker, METRIC.started, job.task, job.queue);
     const startedAt = process.hrtime.bigint();
+    const earlyAck = setTimeout(() => void this.letGoOfMessage(held, delivery), this.options.earlyAckMs);
     const done = runAttempt(job, task, context, controller).then((outcome) => {
+      clearTimeout(earlyAck);
       this.running.delete(job.id);
       const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
       const attempt = { task: job.task, queue: job.queue, organizationId: job.organization_id, seconds };
       this.outcomes.add({ outcome, delivery, attempt });
     });
-    this.running.set(job.id, { attempt: job.attempts, controller, done });
+    this.running.set(job.id, { claim: job.claims, controller, done });
+  }
+
+  /**
+   * A long attempt acks its message, so RabbitMQ's consumer_timeout never closes the channel under it
+   * and the job is not redelivered while it runs; from here on its lease alone stands for it, and the
+   * unpublished sweeper sends a new message if the lease runs out (the worker was lost).
+   */
+  private async letGoOfMessage(held: HeldAttempt, delivery: Delivery): Promise<void> {
+    try {
+      if (await detachAttempt(this.options.db, held)) delivery.ack();
+    } catch (error) {
+      this.options.logger.warn(`Could not detach job ${held.jobId} from its message; it keeps the message`, error);
+    }
   }
 
   private async commit(batch: SettledOutcome[]): Promise<void> {
-    const recorded = await retryOnConflict(() => finishJobs(this.options.db, batch.map((entry) => entry.outcome)));
-    const retries = batch.filter((entry) => entry.outcome.status === "retrying" && recorded.has(entry.outcome.jobId));
+    const { db, maxInterruptions } = this.options;
+    const recorded: RecordedOutcomes = new Map();
+    const record = async (entries: SettledOutcome[]) => {
+      const statuses = await finishJobs(db, entries.map((entry) => entry.outcome), maxInterruptions);
+      for (const [id, status] of statuses) recorded.set(id, status);
+    };
+    const answered = await this.untilDatabaseAnswers("commit", () =>
+      writeIsolatingFailures(batch, record, {
+        isolates: isRefusedData,
+        // The task's result (or error) holds what Postgres cannot store, say a NUL character: the
+        // job fails with a clear error instead of holding up the outcomes it was batched with.
+        onItemFailure: (entry, error) => record([{ ...entry, outcome: unstorableOutcome(entry.outcome, error) }]),
+      }),
+    );
+    if (!answered) return; // stopping: the leases run out and the jobs run again elsewhere
+    const sendAgain = batch.filter(({ outcome }) => {
+      const status = recorded.get(outcome.jobId);
+      return status === "retrying" || status === "queued";
+    });
     await this.publisher.publish(
-      retries.map(({ outcome, delivery }) => ({
+      sendAgain.map(({ outcome, delivery }) => ({
         id: outcome.jobId,
         task: decodeJobMessage(delivery.message.content)?.task ?? "",
         queue: delivery.queue,
         delayMs: outcome.status === "retrying" ? Math.max(0, outcome.runAt.getTime() - Date.now()) : 0,
       })),
     );
-    // Outcomes that were not recorded belong to a job that was cancelled or taken over meanwhile.
     for (const entry of batch) entry.delivery.ack();
-    for (const { outcome, attempt } of batch) {
-      if (!attempt || !recorded.has(outcome.jobId)) continue;
-      observeDuration(this.options.broker, attempt.task, attempt.queue, attempt.seconds);
-      const metric = { succeeded: METRIC.succeeded, failed: METRIC.failed, retrying: METRIC.retried, cancelled: undefined }[outcome.status];
-      if (metric) countJobs(this.options.broker, metric, attempt.task, attempt.queue);
-      if (outcome.status === "failed") {
-        const { task, organizationId } = attempt;
-        createJobLogger(this.options.broker, { jobId: outcome.jobId, task, organizationId }).warn(`Job failed after attempt ${outcome.attempt}: ${outcome.error.type}: ${outcome.error.message}`);
-      }
+    for (const { outcome, attempt } of batch) this.countOutcome(outcome, recorded.get(outcome.jobId), attempt);
+  }
+
+  private countOutcome(outcome: AttemptOutcome, status: JobStatus | undefined, attempt: SettledOutcome["attempt"]): void {
+    if (!attempt) return;
+    const { broker } = this.options;
+    if (!status) {
+      // The attempt no longer held its job (cancelled, replayed, taken over): its outcome was dropped.
+      countJobs(broker, METRIC.outcomesRefused, attempt.task, attempt.queue);
+      return;
+    }
+    observeDuration(broker, attempt.task, attempt.queue, attempt.seconds);
+    const metric: Partial<Record<JobStatus, string>> = { succeeded: METRIC.succeeded, failed: METRIC.failed, retrying: METRIC.retried, queued: METRIC.interrupted };
+    const name = metric[status];
+    if (name) countJobs(broker, name, attempt.task, attempt.queue);
+    if (status === "failed" && outcome.status !== "succeeded") {
+      const { task, organizationId } = attempt;
+      createJobLogger(broker, { jobId: outcome.jobId, task, organizationId }).warn(`Job failed after attempt ${outcome.attempt}: ${outcome.error.type}: ${outcome.error.message}`);
     }
   }
 
   private async renewLeases(): Promise<void> {
     if (this.running.size === 0) return;
-    const running = [...this.running].map(([jobId, attempt]) => ({ jobId, attempt: attempt.attempt }));
+    const held = [...this.running].map(([jobId, attempt]) => ({ jobId, claim: attempt.claim }));
     try {
-      const stillOurs = await renewLeases(this.options.db, running, this.options.leaseMs);
-      for (const { jobId } of running) if (!stillOurs.has(jobId)) this.abort(jobId);
+      const stillOurs = await renewLeases(this.options.db, held, this.options.leaseMs);
+      for (const { jobId } of held) if (!stillOurs.has(jobId)) this.abort(jobId);
     } catch (error) {
+      // During an outage no one can take a job over (its message stays with us), so the attempt runs on.
       this.options.logger.warn("Could not renew job leases", error);
     }
   }
 }
 
+/** The outcome recorded instead of one Postgres refused to store. */
+function unstorableOutcome(outcome: AttemptOutcome, error: unknown): AttemptOutcome {
+  const reason = error instanceof Error ? error.message : String(error);
+  return {
+    jobId: outcome.jobId,
+    attempt: outcome.attempt,
+    claim: outcome.claim,
+    status: "failed",
+    error: { type: "OutcomeNotStorable", message: `Postgres refused to store the attempt's ${outcome.status === "succeeded" ? "result" : "error"}: ${reason}`, retryable: false },
+  };
+}
+
 type UnclaimedDecision =
   | { action: "drop" }
   | { action: "delay"; delayMs: number }
-  | { action: "fail"; attempt: number };
+  | { action: "fail"; attempt: number; claim: number; interruptions: number };
 
 /** Pure decision for a message whose job was not claimable (exported for unit tests). */
-export function decideUnclaimed(job: UnclaimedJob): UnclaimedDecision {
+export function decideUnclaimed(job: UnclaimedJob, maxInterruptions: number): UnclaimedDecision {
   const now = job.now.getTime();
   if (TERMINAL_STATUSES.includes(job.status)) return { action: "drop" };
   if (job.status === "running" && job.lease_expires_at && job.lease_expires_at.getTime() > now) {
     return { action: "delay", delayMs: job.lease_expires_at.getTime() - now + LEASE_SLACK_MS };
   }
   if (job.run_at && job.run_at.getTime() > now) return { action: "delay", delayMs: job.run_at.getTime() - now };
+  // Running with an expired lease that the claim would not take over: its worker was lost once too often.
+  if (job.status === "running" && job.interruptions >= maxInterruptions) {
+    return { action: "fail", attempt: job.attempts, claim: job.claims, interruptions: job.interruptions };
+  }
   // Due now, though it was not when the claim ran (its run_at passed in between), or its worker's
   // lease has just run out: send it straight back to be claimed.
-  if (job.attempts < job.max_attempts) return { action: "delay", delayMs: 0 };
-  // Running with an expired lease and no attempts left: the last attempt lost its worker.
-  return { action: "fail", attempt: job.attempts };
+  if (job.status === "running" || job.attempts < job.max_attempts) return { action: "delay", delayMs: 0 };
+  // Waiting with no attempts left: no claim can ever take it, so the message has nothing to do.
+  return { action: "drop" };
 }
