@@ -14,7 +14,7 @@ import { API_PREFIX } from "../shared/http/api-paths";
 import { jobIdParams, jobStreamParams } from "../shared/http/job-params";
 import type { HttpContext } from "../shared/http/http-meta";
 import { handleDocumentUpload } from "./gateway/document-uploads";
-import { sendJson, toErrorResponse } from "./gateway/error-response";
+import { sendError, sendJson } from "./gateway/error-response";
 import { openApiDocument } from "./gateway/openapi";
 import { SseClient, StreamFilter } from "./gateway/sse/sse-client";
 import { SseHub } from "./gateway/sse/sse-hub";
@@ -82,9 +82,9 @@ export default class GatewayService extends Service {
         port: settings.PORT,
         ip: settings.HOST,
         log4XXResponses: false,
-        onError(_req: IncomingMessage, res: ServerResponse, error: Error) {
-          const { status, body } = toErrorResponse(error);
-          sendJson(res, status, body);
+        onError(this: Service, _req: IncomingMessage, res: ServerResponse, error: Error) {
+          // The client learns nothing about a server error; the operator does.
+          if (sendError(res, error) === 500) this.logger.error("Request failed", error);
         },
         routes: [
           {

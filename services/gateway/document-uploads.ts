@@ -6,7 +6,7 @@ import { ApiError, validationFailed } from "../../shared/http/api-errors";
 import type { PublicDocument } from "../../shared/db/documents/document-record";
 import { chunkOptionsSchema } from "../../shared/domains/documents/chunk-text";
 import { MalformedUploadError, ReceivedFile, ReceivedUpload, receiveUploads, removeStored, UploadRejection } from "../../shared/domains/uploads/receive-uploads";
-import { sendJson, toErrorResponse } from "./error-response";
+import { sendError, sendJson, toErrorResponse } from "./error-response";
 
 /** The most files one batch upload may carry. */
 export const MAX_BATCH_FILES = 10;
@@ -77,9 +77,8 @@ export async function handleDocumentUpload(req: IncomingRequest, res: ServerResp
     if (upload && !res.headersSent) {
       await removeStored(upload.files.filter((file) => !(file.accepted && handedOver.has(file.storedPath))));
     }
-    const { status, body } = toErrorResponse(
-      error instanceof MalformedUploadError ? new ApiError(error.notMultipart ? 415 : 400, "MALFORMED_UPLOAD", error.message) : error,
-    );
-    if (!res.headersSent) sendJson(res, status, body);
+    if (!res.headersSent) {
+      sendError(res, error instanceof MalformedUploadError ? new ApiError(error.notMultipart ? 415 : 400, "MALFORMED_UPLOAD", error.message) : error);
+    }
   }
 }

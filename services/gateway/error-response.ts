@@ -49,8 +49,21 @@ export function toErrorResponse(raw: unknown): { status: number; body: ErrorBody
   return { status, body: { error: details === undefined ? { code, message } : { code, message, details } } };
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+/** Seconds a client waits before trying again after a 503. */
+const RETRY_AFTER_SECONDS = 2;
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text) });
+  res.writeHead(status, { ...headers, "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text) });
   res.end(text);
+}
+
+/**
+ * Answers any error as the API's JSON error and returns its status; a 503 (a service or the database
+ * is away) says when to try again.
+ */
+export function sendError(res: ServerResponse, error: unknown): number {
+  const { status, body } = toErrorResponse(error);
+  sendJson(res, status, body, status === 503 ? { "Retry-After": String(RETRY_AFTER_SECONDS) } : {});
+  return status;
 }

@@ -13,9 +13,9 @@ describe("worker processes: sharing, queue selection, graceful shutdown", () => 
     await stack.stop();
   });
 
-  const enqueueMany = async (count: number, ms: number) => {
+  const enqueueMany = async (count: number, ms: number, options: { maxAttempts?: number } = {}) => {
     const { body } = await stack.http("POST", "/api/v1/jobs/bulk", {
-      jobs: Array.from({ length: count }, () => ({ task: "demo.sleep", payload: { ms } })),
+      jobs: Array.from({ length: count }, () => ({ task: "demo.sleep", payload: { ms }, ...options })),
     });
     return body.jobs.map((job: { id: string }) => job.id) as string[];
   };
@@ -91,11 +91,12 @@ describe("worker processes: sharing, queue selection, graceful shutdown", () => 
     }
   });
 
-  it("on SIGTERM finishes what fits in the grace period, aborts and retries the rest, and exits 0", async () => {
+  it("on SIGTERM finishes what fits in the grace period, interrupts the rest (even on its last attempt) and exits 0", async () => {
     const worker = spawnNode("demo", { WORKER_PREFETCH: "4", SHUTDOWN_GRACE_MS: "2000", NODE_ID: "graceful" });
     await waitForConsumers("default", 1);
     const quick = await enqueueMany(3, 800); // finishes inside the grace period
-    const [long] = await enqueueMany(1, 6_000); // does not: aborted, then retried elsewhere
+    // Does not fit: interrupted, then run again elsewhere, although this is its only attempt.
+    const [long] = await enqueueMany(1, 6_000, { maxAttempts: 1 });
     await waitFor(
       () => stack.db("jobs").whereIn("id", [...quick, long]).where("status", "running").count<{ count: string }[]>("* as count"),
       (rows) => Number(rows[0].count) === 4,
@@ -106,9 +107,8 @@ describe("worker processes: sharing, queue selection, graceful shutdown", () => 
 
     const quickRows = await stack.db("jobs").whereIn("id", quick).select<{ status: string; attempts: number }[]>("status", "attempts");
     expect(quickRows.every((row) => row.status === "succeeded" && row.attempts === 1)).toBe(true);
-    const aborted = await stack.job(long);
-    expect(aborted.status).toBe("retrying");
-    expect(aborted.error?.type).toBe("WorkerShutdownError");
+    const interrupted = await stack.job(long);
+    expect(interrupted).toMatchObject({ status: "queued", attempts: 0, interruptions: 1, error: { type: "WorkerShutdownError" } });
     const leftover = await stack.db("jobs").whereIn("id", waiting).where("status", "queued").count<{ count: string }[]>("* as count");
     expect(Number(leftover[0].count)).toBe(8); // handed back untouched, not lost
 
@@ -117,7 +117,9 @@ describe("worker processes: sharing, queue selection, graceful shutdown", () => 
       await allFinished([...waiting, long]);
       const rows = await stack.db("jobs").whereIn("id", [...waiting, long]).select<{ status: string }[]>("status");
       expect(rows.every((row) => row.status === "succeeded")).toBe(true);
-      expect((await stack.job(long)).attempts).toBe(2);
+      expect(await stack.job(long)).toMatchObject({ status: "succeeded", attempts: 1, interruptions: 1 });
+      const history = await stack.db("job_events").where("job_id", long).whereNot("type", "progress").orderBy("id").pluck("type");
+      expect(history).toEqual(["queued", "running", "interrupted", "running", "succeeded"]);
     } finally {
       successor.kill("SIGTERM");
       await exited(successor);

@@ -38,7 +38,20 @@ export const cancellableTask = defineTask({
   },
 });
 
-const probeTasks = [countedTask, cancellableTask];
+/** A task that ignores its abort signal: it runs `ms` whatever happens, and returns which run it was. */
+export const stubbornTask = defineTask({
+  name: "probe.stubborn",
+  queue: "isolated",
+  payload: z.object({ ms: z.number().int().min(0) }),
+  async run(ctx, { ms }) {
+    const run = (probe.runs.get(ctx.jobId) ?? 0) + 1;
+    probe.runs.set(ctx.jobId, run);
+    await sleep(ms);
+    return { run };
+  },
+});
+
+const probeTasks = [countedTask, cancellableTask, stubbornTask];
 
 /** A service that runs the probe tasks; the jobs service learns them through the catalog. */
 export function probeService(): ServiceSchema {

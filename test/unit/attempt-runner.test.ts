@@ -53,7 +53,7 @@ const task = (run: TaskDefinition["run"], extra: Partial<Parameters<typeof defin
 describe("runAttempt", () => {
   it("reports success with the result", async () => {
     const outcome = await runAttempt(row(), task(async () => ({ ok: 1 })), context, new AbortController());
-    expect(outcome).toEqual({ jobId: row().id, attempt: 1, status: "succeeded", result: { ok: 1 } });
+    expect(outcome).toEqual({ jobId: row().id, attempt: 1, claim: 1, status: "succeeded", result: { ok: 1 } });
   });
 
   it("schedules a retry with the backoff while attempts remain", async () => {

@@ -19,7 +19,6 @@ export type AttemptOutcome = OutcomeBase &
     | { status: "succeeded"; result: unknown }
     | { status: "retrying"; error: JobError; runAt: Date }
     | { status: "failed"; error: JobError }
-    | { status: "cancelled"; error: JobError }
     | { status: "interrupted"; error: JobError }
   );
 
@@ -59,6 +58,8 @@ const FINISH_JOBS = withEventsAndNotify(
             jsonb_build_object('claim', d.claim, 'currentClaim', j.claims, 'outcome', d.status) AS data
      FROM decided d JOIN jobs j ON j.id = d.id
      WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE u.id = d.id)
+       -- the outcome of an attempt aborted by its job's cancel is expected to be dropped: nothing to say
+       AND j.status <> 'cancelled'
    ),
    changed AS (
      SELECT id, organization_id, CASE WHEN status = 'queued' THEN 'interrupted' ELSE status END AS type,

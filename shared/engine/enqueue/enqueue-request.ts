@@ -1,6 +1,11 @@
 import { z } from "zod";
 import { httpUrlSchema } from "../../http/http-url";
 
+/** Postgres `integer` columns hold no more than this. */
+const INT32_MAX = 2_147_483_647;
+const noNul = (value: string) => !value.includes("\u0000");
+const NO_NUL = "must not contain a NUL character (\\u0000)";
+
 /** One job as a client asks for it (REST body, or `jobs.enqueue` params). */
 export const enqueueRequestSchema = z
   .object({
@@ -11,9 +16,9 @@ export const enqueueRequestSchema = z
     delayMs: z.number().int().min(0).max(365 * 24 * 3_600_000).optional(),
     runAt: z.string().datetime({ offset: true }).optional(),
     maxAttempts: z.number().int().min(1).max(100).optional(),
-    idempotencyKey: z.string().min(1).max(200).optional(),
-    softTimeLimitMs: z.number().int().positive().optional(),
-    timeLimitMs: z.number().int().positive().optional(),
+    idempotencyKey: z.string().min(1).max(200).refine(noNul, NO_NUL).optional(),
+    softTimeLimitMs: z.number().int().positive().max(INT32_MAX).optional(),
+    timeLimitMs: z.number().int().positive().max(INT32_MAX).optional(),
     /** POSTed (signed) when the job finishes. */
     callbackUrl: httpUrlSchema.optional(),
   })

@@ -8,6 +8,9 @@ import { markPublished } from "../../db/jobs/mark-published";
 import type { JobPublisher } from "../queue/job-publisher";
 import type { TaskDeclaration } from "../tasks/define-task";
 import { SerialBatcher } from "../../lib/serial-batcher";
+import { writeIsolatingFailures } from "../../lib/isolate-failures";
+import { unstorableJsonReason } from "../../lib/storable-json";
+import { isRefusedData, isTransientDatabaseError } from "../../db/transient-errors";
 import { EnqueueRequest, enqueueRequestSchema } from "./enqueue-request";
 
 export interface EnqueueResult {
@@ -24,6 +27,9 @@ interface PendingEnqueue {
 }
 
 const ENQUEUE_BATCH = 1_000;
+
+const refusedByDatabase = (error: unknown) =>
+  new ApiError(422, "JOB_REFUSED_BY_DATABASE", `The database refused a value of this job: ${error instanceof Error ? error.message : String(error)}`);
 
 /**
  * Validates, records and publishes jobs. Concurrent calls share one INSERT and one confirmed publish
@@ -59,6 +65,8 @@ export class JobEnqueuer {
     }
     const payload = task.payload.safeParse(request.payload);
     if (!payload.success) throw validationFailed(`Payload does not match task "${task.name}"`, payload.error.issues);
+    const unstorable = unstorableJsonReason(payload.data);
+    if (unstorable) throw new ApiError(422, "VALIDATION_FAILED", "Invalid job request", [{ path: "payload", message: unstorable }]);
     const runAt =
       request.runAt !== undefined
         ? new Date(request.runAt)
@@ -104,7 +112,7 @@ export class JobEnqueuer {
     }
     const created: JobRow[] = [];
     const settle: (() => void)[] = [];
-    for (const [organizationId, group] of byOrganization) {
+    const insert = async (organizationId: string, group: PendingEnqueue[]) => {
       const { created: rows, existing } = await insertJobs(this.db, organizationId, group.map((pending) => pending.job));
       const createdById = new Map(rows.map((row) => [row.id, row]));
       created.push(...rows);
@@ -115,6 +123,18 @@ export class JobEnqueuer {
         if (row) settle.push(() => pending.resolve({ job: row, created: true }));
         else if (previous) settle.push(() => pending.resolve({ job: previous, created: false }));
         else settle.push(() => pending.reject(new Error(`job ${pending.job.id} was neither inserted nor found`)));
+      }
+    };
+    // One statement per organization; a statement that fails for one request's sake is split until
+    // that request fails alone, so no request (and no other organization) pays for another's.
+    for (const [organizationId, group] of byOrganization) {
+      try {
+        await writeIsolatingFailures(group, (part) => insert(organizationId, part), {
+          isolates: (error) => !isTransientDatabaseError(error),
+          onItemFailure: (pending, error) => void settle.push(() => pending.reject(isRefusedData(error) ? refusedByDatabase(error) : error)),
+        });
+      } catch (error) {
+        settle.push(() => group.forEach((pending) => pending.reject(error)));
       }
     }
     // Answer after the publish so a fast producer is held back by the broker, not by memory.

@@ -1,3 +1,4 @@
+import { types } from "node:util";
 import type { AttemptOutcome } from "../../db/jobs/finish-jobs";
 import type { JobError, JobRow } from "../../db/jobs/job-record";
 import { PermanentError, SoftTimeLimitExceededError, TimeLimitExceededError, WorkerShutdownError } from "../tasks/task-errors";
@@ -23,8 +24,8 @@ export async function runAttempt(
   // (cancel, time limit, shutdown) is what the job's record should say.
   const failureOf = (thrown: unknown): Error => {
     const reason: unknown = controller.signal.reason;
-    if (thrown instanceof Error && thrown.name === "AbortError" && controller.signal.aborted && reason instanceof Error) return reason;
-    return thrown instanceof Error ? thrown : new Error(String(thrown));
+    if (isError(thrown) && thrown.name === "AbortError" && controller.signal.aborted && isError(reason)) return reason;
+    return isError(thrown) ? thrown : new Error(String(thrown));
   };
   const willRetry = (thrown: unknown) => task !== undefined && isRetryable(failureOf(thrown), task) && job.attempts < job.max_attempts;
   try {
@@ -47,6 +48,9 @@ export async function runAttempt(
     return { ...base, status: "retrying", error, runAt: new Date(Date.now() + delay) };
   }
 }
+
+/** Node's own errors (AbortError from timers, fetch) come from another realm under a VM sandbox. */
+const isError = (value: unknown): value is Error => value instanceof Error || types.isNativeError(value);
 
 function isRetryable(error: Error, task: TaskDefinition | undefined): boolean {
   if (error instanceof PermanentError) return false;

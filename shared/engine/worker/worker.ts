@@ -276,7 +276,8 @@ export class Worker {
     const earlyAck = setTimeout(() => void this.letGoOfMessage(held, delivery), this.options.earlyAckMs);
     const done = runAttempt(job, task, context, controller).then((outcome) => {
       clearTimeout(earlyAck);
-      this.running.delete(job.id);
+      // A stale attempt (its job was cancelled and retried, and runs here again) must not drop the new one.
+      if (this.running.get(job.id)?.claim === job.claims) this.running.delete(job.id);
       const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
       const attempt = { task: job.task, queue: job.queue, organizationId: job.organization_id, seconds };
       this.outcomes.add({ outcome, delivery, attempt });

@@ -1,0 +1,8 @@
+import type { Middleware } from "moleculer";
+import { DatabaseErrorsMiddleware } from "../http/database-errors-middleware";
+import { TasksMiddleware } from "./worker/tasks-middleware";
+
+/** The middlewares every Conveyor broker runs (processes, tests, benches): one list, so none goes without. */
+export function conveyorMiddlewares(): Middleware[] {
+  return [DatabaseErrorsMiddleware(), TasksMiddleware()];
+}
