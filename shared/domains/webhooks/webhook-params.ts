@@ -4,8 +4,11 @@ import { httpUrlSchema } from "../../http/http-url";
 
 /** The parameters of the webhooks API (services/webhooks.service.ts); the OpenAPI document is generated from them. */
 
-/** What a job_events row can be: a transition to a status, or progress. */
-const EVENT_TYPES = [...JOB_STATUSES, "progress"] as const;
+/**
+ * What a job_events row can be: a transition to a status, progress, an attempt interrupted by a
+ * shutdown (back to queued), or a stale attempt's outcome that was refused (decision 19).
+ */
+const EVENT_TYPES = [...JOB_STATUSES, "progress", "interrupted", "outcome_refused"] as const;
 
 const subscriptionFields = z.object({
   url: httpUrlSchema,
