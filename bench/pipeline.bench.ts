@@ -13,6 +13,7 @@ import { describeMachine } from "./machine";
 import { readOptions } from "./options";
 import { Producer, startProducer } from "./producer";
 import { deleteExchanges, deleteQueues, rabbitmqVersion, topologyQueueNames, transporterNames } from "./rabbitmq";
+import { measureCeiling } from "./reference-ceiling";
 import { formatTable, markdownSection } from "./report";
 import { ModeResult, runMode, workerNodeId } from "./run-mode";
 import type { WorkerProcess } from "./worker-process";
@@ -87,6 +88,14 @@ async function main(): Promise<number> {
       results.push(result);
     }
     console.log(`\n${formatTable(results)}\n`);
+    // Right after the modes, on the same machine state: the yardstick the bulk figure is read against.
+    const ceiling = await measureCeiling(ROOT, Math.max(options.bulkJobs, 20_000), { ...process.env, AMQP_URL: options.amqpUrl });
+    const bulk = results.find((result) => result.mode === "bulk");
+    const ceilingLine = !ceiling
+      ? "Reference ceiling: not measured (no ../shared/perf/reference-ceiling.mjs here; set BENCH_CEILING_SCRIPT)"
+      : `Reference ceiling (${ceiling.script}, ${ceiling.jobs} jobs, same run): ${Math.round(ceiling.endToEndPerSecond)} jobs/s end to end` +
+        (bulk ? `; bulk = ${(bulk.endToEndPerSecond / ceiling.endToEndPerSecond).toFixed(2)} × ceiling` : "");
+    console.log(ceilingLine);
     const failed = results.some((result) => result.load.failed > 0 || result.timings.succeeded !== result.load.accepted);
     if (options.reportFile) {
       const file = path.resolve(ROOT, options.reportFile);
@@ -102,6 +111,7 @@ async function main(): Promise<number> {
           "producer (gateway, auth, jobs) in the benchmark's process, worker (SERVICES=demo) in a child process; " +
           `each run starts from a jobs table holding ${options.historyJobs} finished jobs of another organization`,
         results,
+        ceiling: ceilingLine,
       });
       appendFileSync(file, `\n${section}`);
       console.log(`Appended to ${path.relative(ROOT, file)}`);

@@ -59,6 +59,8 @@ export function markdownSection(input: {
   machine: Machine;
   settings: string;
   results: ModeResult[];
+  /** The reference ceiling measured in the same run, and the bulk figure's ratio to it. */
+  ceiling: string;
 }): string {
   const { machine, results } = input;
   const table = [titles(results), ...rows(results)];
@@ -69,6 +71,7 @@ export function markdownSection(input: {
     `- Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB RAM, ${machine.kernel}; load average ${machine.loadAverage} when the benchmark started`,
     `- Software: Node ${machine.node}, PostgreSQL ${machine.postgres}, RabbitMQ ${machine.rabbitmq}; Conveyor ${machine.revision}`,
     `- Settings: ${input.settings}`,
+    `- ${input.ceiling}`,
     "",
     `| ${table[0].map(cell).join(" | ")} |`,
     `|${table[0].map(() => "---").join("|")}|`,

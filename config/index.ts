@@ -44,6 +44,10 @@ export const configSchema = z.object({
   /** An attempt running longer than this acks its message early (its lease stands for it), so RabbitMQ's consumer_timeout never closes the channel. */
   JOB_EARLY_ACK_MS: positive(300_000),
   OUTCOME_FLUSH_MS: integer(2),
+  /** A succeeded job, with its events and webhook deliveries, is deleted this long after it finished. */
+  JOB_RETENTION_SUCCEEDED_MS: positive(7 * 24 * 3_600_000),
+  /** A failed or cancelled job is kept this long after it finished (it may be looked into or replayed). */
+  JOB_RETENTION_FAILED_MS: positive(30 * 24 * 3_600_000),
   SWEEP_INTERVAL_MS: positive(5_000),
   SHUTDOWN_GRACE_MS: integer(10_000),
   METRICS_ENABLED: z

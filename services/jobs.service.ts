@@ -13,6 +13,7 @@ import { DeadLetterKeeper } from "../shared/engine/maintenance/dead-letter-keepe
 import { Maintainer } from "../shared/engine/maintenance/maintainer";
 import { queueGauges } from "../shared/engine/maintenance/queue-gauges";
 import { unpublishedSweeper } from "../shared/engine/maintenance/unpublished-sweeper";
+import { jobRetention } from "../shared/engine/maintenance/job-retention";
 import { JobEnqueuer } from "../shared/engine/enqueue/job-enqueuer";
 import { organizationOf } from "../shared/http/caller";
 import { jobStatusUrl } from "../shared/http/api-paths";
@@ -254,6 +255,7 @@ export default class JobsService extends Service {
       everywhere: [
         unpublishedSweeper({ db, enqueuer: this.enqueuer, intervalMs: config.SWEEP_INTERVAL_MS, logger: this.logger }),
         new DeadLetterKeeper(db, amqp, topology, queues, this.logger),
+        jobRetention({ db, retention: { succeededMs: config.JOB_RETENTION_SUCCEEDED_MS, failedMs: config.JOB_RETENTION_FAILED_MS }, logger: this.logger }),
         ...(this.broker.isMetricsEnabled() ? [queueGauges({ broker: this.broker, inspector: this.inspector, queues })] : []),
       ],
     });
