@@ -1,7 +1,7 @@
 import type { BrokerOptions } from "moleculer";
 import { config } from "./config";
 import { metricsOptions } from "./shared/engine/metrics";
-import { conveyorMiddlewares } from "./shared/engine/broker-middlewares";
+import { conveyorMiddlewares } from "./shared/engine/worker/broker-middlewares";
 
 const settings = config();
 const transporterUrl = settings.TRANSPORTER ?? settings.AMQP_URL;

@@ -5,7 +5,7 @@ import AuthService from "../services/auth.service";
 import GatewayService from "../services/gateway.service";
 import JobsService from "../services/jobs.service";
 import { metricsOptions } from "../shared/engine/metrics";
-import { conveyorMiddlewares } from "../shared/engine/broker-middlewares";
+import { conveyorMiddlewares } from "../shared/engine/worker/broker-middlewares";
 
 /** The producer side, in the benchmark's process: gateway, auth and jobs on one broker. */
 export interface Producer {

@@ -16,7 +16,7 @@ import { createApiKey, createOrganization } from "../../shared/db/api-keys";
 import { createDb, Db, migrateLatest } from "../../shared/db/knex";
 import type { PublicJob } from "../../shared/db/jobs/job-record";
 import { metricsOptions } from "../../shared/engine/metrics";
-import { conveyorMiddlewares } from "../../shared/engine/broker-middlewares";
+import { conveyorMiddlewares } from "../../shared/engine/worker/broker-middlewares";
 
 export interface Stack {
   broker: ServiceBroker;

@@ -1,6 +1,6 @@
 import type { Middleware } from "moleculer";
-import { DatabaseErrorsMiddleware } from "../http/database-errors-middleware";
-import { TasksMiddleware } from "./worker/tasks-middleware";
+import { DatabaseErrorsMiddleware } from "../../http/database-errors-middleware";
+import { TasksMiddleware } from "./tasks-middleware";
 
 /** The middlewares every Conveyor broker runs (processes, tests, benches): one list, so none goes without. */
 export function conveyorMiddlewares(): Middleware[] {
