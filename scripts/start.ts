@@ -26,6 +26,15 @@ export function serviceFiles(requested: string[]): string[] {
 
 async function main(): Promise<void> {
   const broker = new ServiceBroker(brokerConfig);
+  // Moleculer's AMQP transporter can send a heartbeat on the channel it is closing while the broker
+  // stops; the rejection would turn a clean shutdown (every job settled) into exit code 1.
+  process.on("unhandledRejection", (reason) => {
+    if (broker.stopping && reason instanceof Error && reason.name === "IllegalOperationError") {
+      broker.logger.warn(`Ignored while stopping: ${reason.message}`);
+      return;
+    }
+    throw reason;
+  });
   for (const file of serviceFiles(config().SERVICES)) broker.loadService(file);
   // The broker handles SIGTERM/SIGINT itself: it stops every service (workers drain) and exits.
   await broker.start();
