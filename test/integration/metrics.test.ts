@@ -34,7 +34,15 @@ describe("/metrics", () => {
     await stack.http("POST", "/api/v1/jobs", { task: "demo.fail", payload: { failTimes: 1 } });
     await stack.http("POST", "/api/v1/jobs", { task: "demo.fail", payload: { failTimes: -1, permanent: true } });
 
-    const after = await waitFor(scrape, (text) => sample(text, "conveyor_jobs_succeeded_total", labels) > sample(before, "conveyor_jobs_succeeded_total", labels));
+    // The queue gauges refresh every 10 s: the first refresh may have run before the worker consumed.
+    const after = await waitFor(
+      scrape,
+      (text) =>
+        sample(text, "conveyor_jobs_succeeded_total", labels) > sample(before, "conveyor_jobs_succeeded_total", labels) &&
+        sample(text, "conveyor_jobs_failed_total", labels) > sample(before, "conveyor_jobs_failed_total", labels) &&
+        /^conveyor_queue_consumers\{[^}]*queue="default"[^}]*\} [1-9]/m.test(text),
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
     const delta = (name: string, extra: Record<string, string> = {}) =>
       sample(after, name, { ...labels, ...extra }) - sample(before, name, { ...labels, ...extra });
     expect(delta("conveyor_jobs_enqueued_total")).toBe(2);
