@@ -1,4 +1,5 @@
 import type { ServerResponse } from "node:http";
+import { RETRY_AFTER_SECONDS } from "../../shared/http/api-errors";
 
 interface ErrorLike {
   name?: string;
@@ -48,9 +49,6 @@ export function toErrorResponse(raw: unknown): { status: number; body: ErrorBody
   const message = type === "entity.parse.failed" ? "Request body is not valid JSON" : (error.message ?? "Bad request");
   return { status, body: { error: details === undefined ? { code, message } : { code, message, details } } };
 }
-
-/** Seconds a client waits before trying again after a 503. */
-const RETRY_AFTER_SECONDS = 2;
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);

@@ -25,4 +25,7 @@ export const notFound = (what: string) => new ApiError(404, "NOT_FOUND", `${what
 export const unauthorized = (message = "A valid API key is required (Authorization: Bearer <key>)") =>
   new ApiError(401, "UNAUTHORIZED", message);
 
+/** Seconds a client is told to wait (Retry-After) before it tries a 503 again. */
+export const RETRY_AFTER_SECONDS = 2;
+
 export const conflict = (message: string) => new ApiError(409, "CONFLICT", message);

@@ -1,9 +1,6 @@
 import type { ActionHandler, Context, Middleware } from "moleculer";
 import { isDatabaseUnavailable, isRefusedData } from "../db/transient-errors";
-import { ApiError } from "./api-errors";
-
-/** What a client is told to wait before it tries again while the database is away. */
-export const DATABASE_RETRY_AFTER_SECONDS = 2;
+import { ApiError, RETRY_AFTER_SECONDS } from "./api-errors";
 
 /**
  * Turns Postgres failures that reach an action into what they mean for the caller: the database is
@@ -20,7 +17,7 @@ export function DatabaseErrorsMiddleware(): Middleware {
           if (error instanceof ApiError) throw error;
           if (isDatabaseUnavailable(error)) {
             throw new ApiError(503, "DATABASE_UNAVAILABLE", "The database is not reachable; try again shortly", {
-              retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
+              retryAfterSeconds: RETRY_AFTER_SECONDS,
             });
           }
           if (isRefusedData(error)) {

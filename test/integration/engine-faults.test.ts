@@ -140,7 +140,7 @@ describe("the engine under faults", () => {
     ]);
     expect(goodAnswers.map((answer) => answer.status).filter((status) => status < 200 || status >= 300)).toEqual([]);
     expect(new Set(badAnswers.map((answer) => answer.status))).toEqual(new Set([422]));
-    expect(new Set(badAnswers.map((answer) => answer.body.error.code))).toEqual(new Set(["VALIDATION_FAILED", "JOB_REFUSED_BY_DATABASE"]));
+    expect(new Set(badAnswers.map((answer) => answer.body.error.code))).toEqual(new Set(["VALIDATION_FAILED", "REFUSED_BY_DATABASE"]));
     const ids = goodAnswers.map((answer) => answer.body.id as string);
     await allFinished(ids);
     expect(await reconcile(ids)).toEqual({ statuses: { succeeded: 200 }, notSucceededOnce: 0 });

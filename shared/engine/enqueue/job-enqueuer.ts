@@ -10,7 +10,7 @@ import type { TaskDeclaration } from "../tasks/define-task";
 import { SerialBatcher } from "../../lib/serial-batcher";
 import { writeIsolatingFailures } from "../../lib/isolate-failures";
 import { unstorableJsonReason } from "../../lib/storable-json";
-import { isRefusedData, isTransientDatabaseError } from "../../db/transient-errors";
+import { isTransientDatabaseError } from "../../db/transient-errors";
 import { EnqueueRequest, enqueueRequestSchema } from "./enqueue-request";
 
 export interface EnqueueResult {
@@ -27,9 +27,6 @@ interface PendingEnqueue {
 }
 
 const ENQUEUE_BATCH = 1_000;
-
-const refusedByDatabase = (error: unknown) =>
-  new ApiError(422, "JOB_REFUSED_BY_DATABASE", `The database refused a value of this job: ${error instanceof Error ? error.message : String(error)}`);
 
 /**
  * Validates, records and publishes jobs. Concurrent calls share one INSERT and one confirmed publish
@@ -126,12 +123,13 @@ export class JobEnqueuer {
       }
     };
     // One statement per organization; a statement that fails for one request's sake is split until
-    // that request fails alone, so no request (and no other organization) pays for another's.
+    // that request fails alone, so no request (and no other organization) pays for another's. Its own
+    // error reaches its caller, where the database errors middleware answers it (422 for refused data).
     for (const [organizationId, group] of byOrganization) {
       try {
         await writeIsolatingFailures(group, (part) => insert(organizationId, part), {
           isolates: (error) => !isTransientDatabaseError(error),
-          onItemFailure: (pending, error) => void settle.push(() => pending.reject(isRefusedData(error) ? refusedByDatabase(error) : error)),
+          onItemFailure: (pending, error) => void settle.push(() => pending.reject(error)),
         });
       } catch (error) {
         settle.push(() => group.forEach((pending) => pending.reject(error)));
