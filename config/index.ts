@@ -58,6 +58,16 @@ export const configSchema = z.object({
   METRICS_PORT: integer(0),
   SSE_HEARTBEAT_MS: positive(15_000),
   SSE_MAX_PENDING_JOBS: positive(10_000),
+  /** Addresses a tenant-supplied URL (ingestion source, webhook, callbackUrl) may reach besides public unicast ones: comma-separated CIDRs. */
+  OUTBOUND_ALLOWED_CIDRS: csv(""),
+  /** Redirects followed on a tenant-supplied URL, each checked by the outbound policy. */
+  OUTBOUND_MAX_REDIRECTS: integer(5),
+  /** An answer from a tenant-supplied URL larger than this fails (a streamed CSV/NDJSON source is one answer). */
+  OUTBOUND_MAX_RESPONSE_BYTES: positive(256 * 1024 * 1024),
+  /** One request to a tenant-supplied URL, redirects and body included, ends within this (an ingestion source's own timeoutMs overrides it). */
+  OUTBOUND_TIMEOUT_MS: positive(600_000),
+  /** JSON pages an ingestion run reads from an http source before it fails (a source that never stops paging). */
+  INGESTION_MAX_PAGES: positive(10_000),
   /** Where uploaded files wait for their job; gateway and workers must see the same directory. */
   UPLOAD_DIR: z.string().min(1).default("uploads"),
   /** An upload larger than this is cut off while streaming and refused with 413. */

@@ -27,6 +27,7 @@ import { countJobs, METRIC, registerMetrics } from "../shared/engine/metrics";
 import { Runtime, runtimeFor } from "../shared/engine/runtime";
 import { WORKER_METADATA_KEY, WorkerMetadata } from "../shared/engine/worker/tasks-middleware";
 import { JOB_CANCELLED_EVENT } from "../shared/lib/event-names";
+import type { Requester } from "../shared/engine/tasks/task-lookup";
 import { catalogQueues, taskCatalog } from "./task-catalog";
 
 type JobsContext = HttpContext;
@@ -59,17 +60,18 @@ export default class JobsService extends Service {
     this.parseServiceSchema({
       name: "jobs",
       actions: {
-        // enqueue and enqueueMany are the internal API (enqueue() in shared/engine/enqueue); create and
-        // createMany are the same through REST, answered with their HTTP status, Location and statusUrl.
-        enqueue: (ctx: JobsContext) => this.enqueue(ctx),
-        enqueueMany: (ctx: JobsContext) => this.enqueueMany(ctx),
+        // enqueue and enqueueMany are the services' API (enqueue() in shared/engine/enqueue), which may
+        // enqueue internal tasks; create and createMany are the tenants' through REST: public tasks only,
+        // answered with their HTTP status, Location and statusUrl.
+        enqueue: (ctx: JobsContext) => this.enqueue(ctx, "service"),
+        enqueueMany: (ctx: JobsContext) => this.enqueueMany(ctx, "service"),
         create: async (ctx: JobsContext) => {
-          const { job, created } = await this.enqueue(ctx);
+          const { job, created } = await this.enqueue(ctx, "tenant");
           respondWith(ctx, created ? 202 : 200, jobStatusUrl(job.id));
           return withStatusUrl(job);
         },
         createMany: async (ctx: JobsContext) => {
-          const { jobs } = await this.enqueueMany(ctx);
+          const { jobs } = await this.enqueueMany(ctx, "tenant");
           respondWith(ctx, 202);
           return { jobs: jobs.map(withStatusUrl) };
         },
@@ -90,7 +92,7 @@ export default class JobsService extends Service {
         queues: (ctx: JobsContext) => this.queueOverview(organizationOf(ctx)),
         workers: (ctx: JobsContext) => this.workers(ctx),
         tasks: () => ({
-          items: [...taskCatalog.values()].map((task) => ({
+          items: [...taskCatalog.values()].filter((task) => task.visibility === "public").map((task) => ({
             name: task.name,
             queue: task.queue,
             maxAttempts: task.maxAttempts,
@@ -103,20 +105,20 @@ export default class JobsService extends Service {
     });
   }
 
-  private async enqueue(ctx: JobsContext): Promise<{ job: PublicJob; created: boolean }> {
+  private async enqueue(ctx: JobsContext, requester: Requester): Promise<{ job: PublicJob; created: boolean }> {
     const organizationId = organizationOf(ctx);
-    const job = { ...this.enqueuer.prepare(ctx.params), scheduleId: parseParams(scheduleIdMeta, ctx.meta.scheduleId) ?? null };
+    const job = { ...this.enqueuer.prepare(ctx.params, requester), scheduleId: parseParams(scheduleIdMeta, ctx.meta.scheduleId) ?? null };
     const [result] = await this.enqueuer.enqueue(organizationId, [job]);
     if (result.created) countJobs(this.broker, METRIC.enqueued, result.job.task, result.job.queue);
     return { job: toPublicJob(result.job), created: result.created };
   }
 
-  private async enqueueMany(ctx: JobsContext): Promise<{ jobs: (PublicJob & { created: boolean })[] }> {
+  private async enqueueMany(ctx: JobsContext, requester: Requester): Promise<{ jobs: (PublicJob & { created: boolean })[] }> {
     const organizationId = organizationOf(ctx);
     const { jobs } = parseParams(bulkEnqueueRequestSchema, ctx.params);
     const prepared = jobs.map((request, index) => {
       try {
-        return this.enqueuer.prepare(request);
+        return this.enqueuer.prepare(request, requester);
       } catch (error) {
         if (error instanceof ApiError) {
           throw new ApiError(error.code, error.type, `jobs[${index}]: ${error.message}`, error.data);
@@ -171,7 +173,8 @@ export default class JobsService extends Service {
   }
 
   /**
-   * Each known queue: broker depths (shared by all organizations) and the caller's unfinished jobs.
+   * Each known queue: its consumers and the caller's unfinished jobs. The broker's depths count every
+   * organization's messages, so they are for operators only (/metrics), never in a tenant's answer.
    */
   private async queueOverview(organizationId: string) {
     const queues = catalogQueues().sort();
@@ -179,7 +182,7 @@ export default class JobsService extends Service {
     return {
       items: queues.map((queue) => ({
         queue,
-        broker: depths.find((depth) => depth.queue === queue) ?? null,
+        consumers: depths.find((depth) => depth.queue === queue)?.consumers ?? null,
         jobs: counts.get(queue) ?? { scheduled: 0, queued: 0, running: 0, retrying: 0 },
       })),
     };

@@ -192,14 +192,14 @@ function operations(): Operations {
     },
     "/queues": {
       get: {
-        summary: "For each queue: RabbitMQ depths (shared by all organizations) and the organization's unfinished jobs",
+        summary: "For each queue: how many workers consume it, and the organization's unfinished jobs (broker depths, shared by all organizations, are on the operator's /metrics)",
         responses: {
           200: {
             description: "Queues",
             schema: items(
               z.object({
                 queue: z.string(),
-                broker: z.object({ queue: z.string(), ready: z.number().int(), delayed: z.number().int(), dead: z.number().int(), consumers: z.number().int() }).nullable(),
+                consumers: z.number().int().nullable(),
                 jobs: z.object({ scheduled: z.number().int(), queued: z.number().int(), running: z.number().int(), retrying: z.number().int() }),
               }),
             ),

@@ -7,6 +7,7 @@ import { QUEUE_ROUTES } from "./queue-routes";
 export const processDocument = declareTask(
   {
     name: "documents.process",
+    visibility: "internal",
     payload: z.object({ documentId: z.string().uuid() }),
     maxAttempts: 4,
     backoff: { type: "exponential", baseMs: 1_000, maxMs: 60_000, jitter: true },

@@ -6,6 +6,7 @@ import { QUEUE_ROUTES } from "./queue-routes";
 export const enrichIssue = declareTask(
   {
     name: "ai.enrich_issue",
+    visibility: "internal",
     payload: z.object({ issueId: z.string().uuid(), version: z.number().int().positive() }),
     maxAttempts: 4,
     backoff: { type: "exponential", baseMs: 1_000, maxMs: 30_000, jitter: true },
@@ -17,7 +18,7 @@ export const enrichIssue = declareTask(
 
 /** Tells subscribers about a new issue with the Moleculer event `issue.created`. */
 export const notifyIssueCreated = declareTask(
-  { name: "ai.notify_issue_created", payload: z.object({ issueId: z.string().uuid() }), maxAttempts: 5 },
+  { name: "ai.notify_issue_created", payload: z.object({ issueId: z.string().uuid() }), maxAttempts: 5, visibility: "internal" },
   QUEUE_ROUTES,
 );
 

@@ -6,6 +6,7 @@ import { QUEUE_ROUTES } from "./queue-routes";
 export const ingest = declareTask(
   {
     name: "datasync.ingest",
+    visibility: "internal",
     payload: z.object({ runId: z.string().uuid() }),
     maxAttempts: 5,
     backoff: { type: "exponential", baseMs: 1_000, maxMs: 60_000, jitter: true },

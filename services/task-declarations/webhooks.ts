@@ -6,6 +6,7 @@ import { QUEUE_ROUTES } from "./queue-routes";
 export const deliverWebhook = declareTask(
   {
     name: "webhooks.deliver",
+    visibility: "internal",
     queue: "webhooks",
     payload: z.object({ deliveryId: z.string().uuid() }),
     maxAttempts: 6,

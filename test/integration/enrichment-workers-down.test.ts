@@ -54,7 +54,7 @@ describe("enrichment survives its workers being down", () => {
     const first = await startWorker("enrichment-worker-1");
     await stopWorker(first);
     const queues = await stack.http("GET", "/api/v1/queues");
-    expect(queues.body.items.find((item: { queue: string }) => item.queue === "ai")?.broker.consumers ?? 0).toBe(0);
+    expect(queues.body.items.find((item: { queue: string }) => item.queue === "ai")?.consumers ?? 0).toBe(0);
 
     const ids: string[] = [];
     for (let index = 0; index < ISSUES; index++) {

@@ -59,7 +59,7 @@ describe("worker processes: sharing, queue selection, graceful shutdown", () => 
       const rows = await stack.db("jobs").whereIn("id", ids).select<{ status: string }[]>("status");
       expect(rows.every((row) => row.status === "queued")).toBe(true);
       const { body } = await stack.http("GET", "/api/v1/queues");
-      expect(body.items.find((item: { queue: string }) => item.queue === "default").broker.consumers).toBe(0);
+      expect(body.items.find((item: { queue: string }) => item.queue === "default").consumers).toBe(0);
 
       const worker = spawnNode("demo", { NODE_ID: "default-worker" });
       try {

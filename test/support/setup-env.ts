@@ -7,3 +7,6 @@ process.env.JOB_LEASE_MS ??= "2000";
 process.env.SWEEP_INTERVAL_MS ??= "1000";
 process.env.SHUTDOWN_GRACE_MS ??= "2000";
 process.env.METRICS_PORT ??= "0"; // several nodes share this machine in tests
+// The suite's receivers (webhooks, callbacks, ingestion sources) listen on loopback, which the outbound
+// policy refuses unless allowed; test/integration/outbound-policy.test.ts narrows this to show the refusal.
+process.env.OUTBOUND_ALLOWED_CIDRS ??= "127.0.0.1/32";

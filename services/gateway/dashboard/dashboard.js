@@ -328,15 +328,12 @@ function renderQueues(items) {
   state.queues = items.map((item) => item.queue);
   const number = (value) => el("td", { class: "num" }, value ?? "—");
   $("#queues tbody").replaceChildren(
-    ...items.map(({ queue, broker, jobs }) =>
+    ...items.map(({ queue, consumers, jobs }) =>
       el(
         "tr",
         { dataset: { queue } },
         td(queue),
-        number(broker?.ready),
-        number(broker?.delayed),
-        el("td", { class: broker?.dead ? "num warn" : "num" }, broker?.dead ?? "—"),
-        number(broker?.consumers),
+        number(consumers),
         number(jobs.scheduled),
         number(jobs.queued),
         number(jobs.running),

@@ -119,25 +119,26 @@ export async function countUnenqueuedDeliveries(db: Knex): Promise<number> {
 }
 
 /** A delivery with the secret that signs it: the subscription's, or the organization's for job callbacks. */
-export async function deliveryWithSecret(db: Knex, id: string): Promise<(WebhookDeliveryRow & { secret: string }) | undefined> {
+export async function deliveryWithSecret(db: Knex, organizationId: string, id: string): Promise<(WebhookDeliveryRow & { secret: string }) | undefined> {
   const { rows } = await db.raw<{ rows: (WebhookDeliveryRow & { secret: string })[] }>(
     `SELECT d.*, COALESCE(s.secret, o.webhook_secret) AS secret
      FROM webhook_deliveries d
      JOIN organizations o ON o.id = d.organization_id
      LEFT JOIN webhook_subscriptions s ON s.id = d.subscription_id
-     WHERE d.id = ?`,
-    [id],
+     WHERE d.id = ? AND d.organization_id = ?`,
+    [id, organizationId],
   );
   return rows[0];
 }
 
 export async function recordDeliveryAttempt(
   db: Knex,
+  organizationId: string,
   id: string,
   outcome: { status: DeliveryStatus; statusCode: number | null; error: string | null },
 ): Promise<void> {
   await db("webhook_deliveries")
-    .where({ id })
+    .where({ id, organization_id: organizationId })
     .update({
       status: outcome.status,
       attempts: db.raw("attempts + 1"),

@@ -1,8 +1,10 @@
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import type { Response } from "undici";
+import { config } from "../../../config";
 import { z } from "zod";
 import { PermanentError } from "../../engine/tasks/task-errors";
-import { httpUrlSchema } from "../../http/http-url";
+import { outboundUrlSchema } from "../../http/outbound/outbound-url";
 import { fetchSource, sourceError } from "./http-fetch";
 import { commonOptions, IngestionProvider, InvalidRow, SourceBatch, SourceRow } from "./provider";
 import { recordFilterSchema } from "./record-filter";
@@ -11,7 +13,7 @@ import { rowsConsumed, streamBatches } from "./stream-batches";
 
 const options = commonOptions
   .extend({
-    url: httpUrlSchema,
+    url: outboundUrlSchema,
     /** json: pages of records; csv and ndjson: one streamed answer. */
     format: z.enum(["json", "csv", "ndjson"]).default("json"),
     /**
@@ -93,7 +95,10 @@ async function* jsonPages(parsed: HttpOptions, checkpoint: Record<string, unknow
   const first = parsed.pagination === "page" ? withParam(parsed.url, parsed.pageParam, parsed.startPage) : parsed.url;
   // A checkpoint holds the page to read next; null there means the last page was written.
   let url = checkpoint && "next" in checkpoint ? (checkpoint.next as string | null) : first;
-  while (url !== null) {
+  const maxPages = config().INGESTION_MAX_PAGES;
+  for (let pages = 0; url !== null; pages += 1) {
+    // A source that paginates forever would keep the run going forever.
+    if (pages >= maxPages) throw new PermanentError(`${parsed.url} gave more than ${maxPages} pages in one run (INGESTION_MAX_PAGES)`);
     const pageUrl = url;
     const page = await fetchSource(pageUrl, parsed.headers, parsed.timeoutMs, signal, async (response) => {
       const text = await response.text();

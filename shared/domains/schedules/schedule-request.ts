@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { ApiError, validationFailed } from "../../http/api-errors";
 import { enqueueRequestSchema } from "../../engine/enqueue/enqueue-request";
 import type { TaskDeclaration } from "../../engine/tasks/define-task";
+import { checkJobTarget } from "../../engine/tasks/task-lookup";
 import { cronFor, isKnownTimezone } from "./cron";
 import { MISSED_RUN_POLICIES } from "../../db/schedules/schedule-timing";
 
@@ -125,12 +125,7 @@ export function applyPatch(current: ScheduleRequestInput, patch: SchedulePatch):
   return merged as ScheduleRequestInput;
 }
 
-/** Checks the task and its payload as the jobs service will when the schedule fires: 422 when either is refused. */
+/** Checks the task, its payload and queue as a tenant's enqueue is checked: 422 when any is refused. */
 export function checkScheduledTask(request: ScheduleRequest, catalog: ReadonlyMap<string, TaskDeclaration>): void {
-  const task = catalog.get(request.task);
-  if (!task) {
-    throw new ApiError(422, "UNKNOWN_TASK", `Unknown task "${request.task}"`, { known: [...catalog.keys()] });
-  }
-  const payload = task.payload.safeParse(request.payload);
-  if (!payload.success) throw validationFailed(`Payload does not match task "${task.name}"`, payload.error.issues);
+  checkJobTarget(catalog, request, "tenant");
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { JOB_STATUSES } from "../../db/jobs/job-record";
-import { httpUrlSchema } from "../../http/http-url";
+import { outboundUrlSchema } from "../../http/outbound/outbound-url";
 
 /** The parameters of the webhooks API (services/webhooks.service.ts); the OpenAPI document is generated from them. */
 
@@ -11,7 +11,7 @@ import { httpUrlSchema } from "../../http/http-url";
 const EVENT_TYPES = [...JOB_STATUSES, "progress", "interrupted", "outcome_refused"] as const;
 
 const subscriptionFields = z.object({
-  url: httpUrlSchema,
+  url: outboundUrlSchema,
   eventTypes: z.array(z.enum(EVENT_TYPES)).min(1).default(["succeeded", "failed"]),
   task: z.string().max(200).nullable().default(null),
   active: z.boolean().default(true),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { httpUrlSchema } from "../../http/http-url";
+import { outboundUrlSchema } from "../../http/outbound/outbound-url";
 
 /** Postgres `integer` columns hold no more than this. */
 const INT32_MAX = 2_147_483_647;
@@ -20,7 +20,7 @@ export const enqueueRequestSchema = z
     softTimeLimitMs: z.number().int().positive().max(INT32_MAX).optional(),
     timeLimitMs: z.number().int().positive().max(INT32_MAX).optional(),
     /** POSTed (signed) when the job finishes. */
-    callbackUrl: httpUrlSchema.optional(),
+    callbackUrl: outboundUrlSchema.optional(),
   })
   .strict()
   .refine((request) => !(request.delayMs !== undefined && request.runAt !== undefined), {

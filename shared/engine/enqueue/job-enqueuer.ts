@@ -7,6 +7,7 @@ import type { JobRow } from "../../db/jobs/job-record";
 import { markPublished } from "../../db/jobs/mark-published";
 import type { JobPublisher } from "../queue/job-publisher";
 import type { TaskDeclaration } from "../tasks/define-task";
+import { checkJobTarget, Requester } from "../tasks/task-lookup";
 import { SerialBatcher } from "../../lib/serial-batcher";
 import { writeIsolatingFailures } from "../../lib/isolate-failures";
 import { unstorableJsonReason } from "../../lib/storable-json";
@@ -51,18 +52,13 @@ export class JobEnqueuer {
     );
   }
 
-  /** Checks a request against the catalog and the task's payload schema; throws a 422 ApiError. */
-  prepare(rawRequest: unknown): NewJob {
+  /** Checks a request against the catalog (checkJobTarget) and what Postgres can store; throws a 422 ApiError. */
+  prepare(rawRequest: unknown, requester: Requester): NewJob {
     const parsed = enqueueRequestSchema.safeParse(rawRequest);
     if (!parsed.success) throw validationFailed("Invalid job request", parsed.error.issues);
     const request: EnqueueRequest = parsed.data;
-    const task = this.catalog.get(request.task);
-    if (!task) {
-      throw new ApiError(422, "UNKNOWN_TASK", `Unknown task "${request.task}"`, { known: [...this.catalog.keys()] });
-    }
-    const payload = task.payload.safeParse(request.payload);
-    if (!payload.success) throw validationFailed(`Payload does not match task "${task.name}"`, payload.error.issues);
-    const unstorable = unstorableJsonReason(payload.data);
+    const { task, payload } = checkJobTarget(this.catalog, request, requester);
+    const unstorable = unstorableJsonReason(payload);
     if (unstorable) throw new ApiError(422, "VALIDATION_FAILED", "Invalid job request", [{ path: "payload", message: unstorable }]);
     const runAt =
       request.runAt !== undefined
@@ -74,7 +70,7 @@ export class JobEnqueuer {
       id: randomUUID(),
       task: task.name,
       queue: request.queue ?? task.queue,
-      payload: payload.data,
+      payload,
       maxAttempts: request.maxAttempts ?? task.maxAttempts,
       priority: request.priority,
       idempotencyKey: request.idempotencyKey ?? null,

@@ -20,7 +20,14 @@ export interface TaskDeclarationOptions<Schema extends z.ZodTypeAny> {
   softTimeLimitMs?: number;
   /** After this the attempt fails with TimeLimitExceededError and is retried per policy. */
   timeLimitMs?: number;
+  /**
+   * public (the default): tenants may enqueue it through the API and schedules. internal: only
+   * Conveyor's services enqueue it (it takes the id of a row a service wrote, like a webhook delivery).
+   */
+  visibility?: TaskVisibility;
 }
+
+export type TaskVisibility = "public" | "internal";
 
 export interface TaskOptions<Schema extends z.ZodTypeAny, Result> extends TaskDeclarationOptions<Schema> {
   run(ctx: TaskContext, payload: z.infer<Schema>): Promise<Result>;
@@ -39,6 +46,7 @@ export interface TaskDeclaration<Schema extends z.ZodTypeAny = z.ZodTypeAny> {
   readonly retryOn: ErrorClass[] | undefined;
   readonly softTimeLimitMs: number | undefined;
   readonly timeLimitMs: number | undefined;
+  readonly visibility: TaskVisibility;
 }
 
 /** A declaration with its code: what a worker runs. */
@@ -66,6 +74,7 @@ export function declareTask<Schema extends z.ZodTypeAny>(options: TaskDeclaratio
     retryOn: options.retryOn,
     softTimeLimitMs: options.softTimeLimitMs,
     timeLimitMs: options.timeLimitMs,
+    visibility: options.visibility ?? "public",
   };
 }
 
