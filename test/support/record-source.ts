@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 export type SourceRoute = (url: URL, res: ServerResponse, times: number) => void;
 
 /** A local HTTP server serving records for ingestion tests; it remembers every path and query asked. */
-export async function startRecordSource(routes: Record<string, SourceRoute>): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
+export async function startRecordSource(routes: Record<string, SourceRoute>, host = "127.0.0.1"): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
   const requests: string[] = [];
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -19,10 +19,10 @@ export async function startRecordSource(routes: Record<string, SourceRoute>): Pr
     if (route) route(url, res, times);
     else res.writeHead(404).end("not found");
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
     requests,
     close: () =>
       new Promise<void>((resolve) => {

@@ -9,7 +9,7 @@ export interface ReceivedRequest {
 }
 
 /** A local HTTP server that answers with the given status codes in turn (the last one repeats). */
-export async function startReceiver(statuses: number[]): Promise<{ url: string; requests: ReceivedRequest[]; close(): Promise<void> }> {
+export async function startReceiver(statuses: number[], host = "127.0.0.1"): Promise<{ url: string; requests: ReceivedRequest[]; close(): Promise<void> }> {
   const requests: ReceivedRequest[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -20,10 +20,10 @@ export async function startReceiver(statuses: number[]): Promise<{ url: string; 
       res.writeHead(status).end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/hook`,
+    url: `http://${host}:${port}/hook`,
     requests,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
