@@ -132,9 +132,9 @@ describe("enrichment: issues with AI summary and tags", () => {
     expect(after.tags).not.toContain("memory-leak");
 
     // A late job for version 1 (as if it had been slow) finds the issue moved on and writes nothing.
-    const late = await stack.http("POST", "/api/v1/jobs", { task: "ai.enrich_issue", payload: { issueId: created.id, version: 1 } });
-    expect(late.status).toBe(202);
-    const lateJob = await waitFor(() => stack.job(late.body.id), (job) => job.status === "succeeded");
+    // (The task is internal: a service enqueues it, as the enrichment service does.)
+    const late = await stack.call<{ job: { id: string } }>("jobs.enqueue", { task: "ai.enrich_issue", payload: { issueId: created.id, version: 1 } });
+    const lateJob = await waitFor(() => stack.job(late.job.id), (job) => job.status === "succeeded");
     expect(lateJob.result).toMatchObject({ status: "superseded", currentVersion: 2 });
     expect(await getIssue(created.id)).toMatchObject({ aiSummary: after.aiSummary, tags: after.tags, enrichment: { enrichedVersion: 2 } });
 
@@ -157,8 +157,8 @@ describe("enrichment: issues with AI summary and tags", () => {
   });
 
   it("fails enrichment of a missing issue at once, without retrying", async () => {
-    const response = await stack.http("POST", "/api/v1/jobs", { task: "ai.enrich_issue", payload: { issueId: randomUUID(), version: 1 } });
-    const job = await waitFor(() => stack.job(response.body.id), (current) => current.status === "failed");
+    const { job: enqueued } = await stack.call<{ job: { id: string } }>("jobs.enqueue", { task: "ai.enrich_issue", payload: { issueId: randomUUID(), version: 1 } });
+    const job = await waitFor(() => stack.job(enqueued.id), (current) => current.status === "failed");
     expect(job.attempts).toBe(1);
     expect(job.error).toMatchObject({ type: "PermanentError", message: expect.stringMatching(/does not exist/) });
   });
