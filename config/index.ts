@@ -68,6 +68,26 @@ export const configSchema = z.object({
   OUTBOUND_TIMEOUT_MS: positive(600_000),
   /** JSON pages an ingestion run reads from an http source before it fails (a source that never stops paging). */
   INGESTION_MAX_PAGES: positive(10_000),
+  /** A verified API key is trusted this long without asking Postgres again: a revoked key stops working within it. */
+  API_KEY_CACHE_MS: positive(30_000),
+  /** Signs stream tokens; every auth node must share it. Unset: a random secret per process (one auth node only). */
+  STREAM_TOKEN_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  /** A stream token (POST /api/v1/stream-tokens) opens event streams for this long. */
+  STREAM_TOKEN_TTL_MS: positive(300_000),
+  /** Requests one API key may make per minute through one gateway; past it, 429 with Retry-After. 0 turns the limit off. */
+  RATE_LIMIT_PER_MINUTE: integer(12_000),
+  /** Event streams one API key may hold open on one gateway at once; past it, 429. */
+  SSE_MAX_STREAMS_PER_KEY: positive(20),
+  /** History one stream replays (Last-Event-ID) before it ends and the client reconnects from where it got to. */
+  SSE_REPLAY_MAX_BYTES: positive(8 * 1024 * 1024),
+  /** Required as a bearer token on GET /metrics when set; unset, /metrics on the API port answers 404 (scrape METRICS_PORT instead). */
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  /** Schedules one organization may have. */
+  SCHEDULES_MAX_PER_ORGANIZATION: positive(1_000),
+  /** The shortest gap between two runs of a schedule (intervalMs, or a cron expression's next two fires). */
+  SCHEDULE_MIN_INTERVAL_MS: positive(1_000),
+  /** Webhook subscriptions one organization may have. */
+  WEBHOOK_SUBSCRIPTIONS_MAX_PER_ORGANIZATION: positive(100),
   /** Where uploaded files wait for their job; gateway and workers must see the same directory. */
   UPLOAD_DIR: z.string().min(1).default("uploads"),
   /** An upload larger than this is cut off while streaming and refused with 413. */

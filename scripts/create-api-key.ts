@@ -5,7 +5,7 @@
  *   npm run apikey:create -- --org-id <uuid> --name ci  another key for an existing organization
  */
 import { parseArgs } from "node:util";
-import { createApiKey, createOrganization } from "../shared/db/api-keys";
+import { createApiKeyWithId, createOrganization } from "../shared/db/api-keys";
 import { createDb, migrateLatest } from "../shared/db/knex";
 
 async function main(): Promise<void> {
@@ -17,8 +17,8 @@ async function main(): Promise<void> {
   try {
     await migrateLatest(db);
     const organizationId = values["org-id"] ?? (await createOrganization(db, values.org as string));
-    const key = await createApiKey(db, organizationId, values.name as string);
-    process.stdout.write(`organization: ${organizationId}\napi key:      ${key}\n`);
+    const { id, key } = await createApiKeyWithId(db, organizationId, values.name as string);
+    process.stdout.write(`organization: ${organizationId}\nkey id:       ${id}\napi key:      ${key}\n`);
   } finally {
     await db.destroy();
   }

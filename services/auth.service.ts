@@ -1,42 +1,69 @@
+import { randomBytes } from "node:crypto";
 import { Context, Service, ServiceBroker } from "moleculer";
 import { z } from "zod";
+import { config } from "../config";
 import { unauthorized } from "../shared/http/api-errors";
-import { hashApiKey, organizationForKey } from "../shared/db/api-keys";
+import { hashApiKey, LiveKey, liveKeyById, liveKeyForSecret } from "../shared/db/api-keys";
+import type { HttpContext } from "../shared/http/http-meta";
 import { parseParams } from "../shared/http/parse-params";
+import { signStreamToken, verifyStreamToken } from "../shared/http/stream-token";
 import { Runtime, runtimeFor } from "../shared/engine/runtime";
 
-/** How long a verified key is trusted without asking Postgres again (a revoked key stops within this). */
-const KEY_CACHE_TTL_MS = 30_000;
 const KEY_CACHE_MAX = 10_000;
 
 const authenticateParams = z.object({ apiKey: z.string().min(1).max(200) });
+const streamTokenParams = z.object({ token: z.string().min(1).max(500) });
 
-/** Resolves API keys to organizations. */
+/**
+ * Resolves API keys (and stream tokens) to their key and organization, and issues stream tokens.
+ * Verified keys are cached for API_KEY_CACHE_MS, which bounds how long a revoked key keeps working.
+ */
 export default class AuthService extends Service {
   private runtime!: Runtime;
-  private readonly verified = new Map<string, { organizationId: string; expiresAt: number }>();
+  private readonly verified = new Map<string, { key: LiveKey; expiresAt: number }>();
+  private readonly tokenSecret: string;
 
   constructor(broker: ServiceBroker) {
     super(broker);
+    const settings = config();
+    this.tokenSecret = settings.STREAM_TOKEN_SECRET ?? randomBytes(32).toString("base64url");
     this.parseServiceSchema({
       name: "auth",
       actions: {
-        authenticate: (ctx: Context<unknown>) => this.authenticate(parseParams(authenticateParams, ctx.params).apiKey),
+        authenticate: (ctx: Context<unknown>) => {
+          const { apiKey } = parseParams(authenticateParams, ctx.params);
+          return this.cached(`secret:${hashApiKey(apiKey)}`, () => liveKeyForSecret(this.runtime.db, apiKey));
+        },
+        authenticateStreamToken: (ctx: Context<unknown>) => {
+          const claims = verifyStreamToken(this.tokenSecret, parseParams(streamTokenParams, ctx.params).token);
+          if (!claims) throw unauthorized("Unknown or expired stream token (get a new one with POST /api/v1/stream-tokens)");
+          // The key it was issued for must still be live: revoking a key ends its tokens too.
+          return this.cached(`id:${claims.keyId}`, () => liveKeyById(this.runtime.db, claims.keyId));
+        },
+        /** A stream token for the calling key (the gateway has authenticated it with the key itself). */
+        issueStreamToken: (ctx: HttpContext) => {
+          const { apiKeyId, organizationId } = ctx.meta;
+          if (!apiKeyId || !organizationId) throw unauthorized();
+          const expiresAt = Date.now() + settings.STREAM_TOKEN_TTL_MS;
+          return { token: signStreamToken(this.tokenSecret, { keyId: apiKeyId, organizationId, expiresAt }), expiresAt: new Date(expiresAt).toISOString() };
+        },
       },
       started: async () => {
         this.runtime = await runtimeFor(this.broker);
+        if (!settings.STREAM_TOKEN_SECRET && settings.NODE_ENV === "production") {
+          this.logger.warn("STREAM_TOKEN_SECRET is not set: stream tokens only verify on the auth node that issued them");
+        }
       },
     });
   }
 
-  private async authenticate(apiKey: string): Promise<{ organizationId: string }> {
-    const hash = hashApiKey(apiKey);
-    const cached = this.verified.get(hash);
-    if (cached && cached.expiresAt > Date.now()) return { organizationId: cached.organizationId };
-    const organizationId = await organizationForKey(this.runtime.db, apiKey);
-    if (!organizationId) throw unauthorized("Unknown or revoked API key");
+  private async cached(cacheKey: string, load: () => Promise<LiveKey | undefined>): Promise<LiveKey> {
+    const hit = this.verified.get(cacheKey);
+    if (hit && hit.expiresAt > Date.now()) return hit.key;
+    const key = await load();
+    if (!key) throw unauthorized("Unknown or revoked API key");
     if (this.verified.size >= KEY_CACHE_MAX) this.verified.clear();
-    this.verified.set(hash, { organizationId, expiresAt: Date.now() + KEY_CACHE_TTL_MS });
-    return { organizationId };
+    this.verified.set(cacheKey, { key, expiresAt: Date.now() + config().API_KEY_CACHE_MS });
+    return key;
   }
 }

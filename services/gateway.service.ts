@@ -1,3 +1,4 @@
+import { timingSafeEqual } from "node:crypto";
 import { createReadStream } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
@@ -5,7 +6,9 @@ import type { PassThrough } from "node:stream";
 import { Context, Service, ServiceBroker } from "moleculer";
 import ApiGateway, { IncomingRequest, Route } from "moleculer-web";
 import { config } from "../config";
-import { unauthorized } from "../shared/http/api-errors";
+import { ApiError, unauthorized } from "../shared/http/api-errors";
+import type { LiveKey } from "../shared/db/api-keys";
+import { RateWindow } from "../shared/http/rate-window";
 import type { JobUpdate } from "../shared/db/jobs/job-updates";
 import { JOB_UPDATES_BROADCAST } from "../shared/lib/event-names";
 import { METRIC, prometheusText, registerMetrics } from "../shared/engine/metrics";
@@ -51,19 +54,34 @@ function serveDashboardFile(res: ServerResponse, file: string, type: string): vo
   });
 }
 
-/** A reconnecting client gets at most this much history per connection; it reconnects for the rest. */
-const MAX_REPLAY_EVENTS = 10_000;
 const REPLAY_PAGE = 1_000;
+const EVENT_ID = /^\d{1,19}$/;
 
-function apiKeyOf(req: IncomingRequest): string | undefined {
-  const header = req.headers.authorization;
-  if (header?.startsWith("Bearer ")) return header.slice("Bearer ".length).trim();
-  const explicit = req.headers["x-api-key"];
-  if (typeof explicit === "string") return explicit;
-  // Browsers' EventSource cannot send headers, so event streams also take the key as a query parameter.
-  const fromQuery = req.query?.apiKey;
-  return typeof fromQuery === "string" && req.headers.accept?.includes("text/event-stream") ? fromQuery : undefined;
+function constantTimeEquals(given: string, expected: string): boolean {
+  const [a, b] = [Buffer.from(given), Buffer.from(expected)];
+  return a.length === b.length && timingSafeEqual(a, b);
 }
+
+type Credential = { apiKey: string } | { streamToken: string };
+
+/**
+ * An API key comes in a header only. Browsers' EventSource cannot send headers, so an event stream
+ * (a GET asking for text/event-stream) may instead carry `?token=`: a short-lived stream token from
+ * POST /api/v1/stream-tokens, never the key itself, so no log or history keeps a secret that lasts.
+ */
+function credentialOf(req: IncomingRequest): Credential | undefined {
+  const header = req.headers.authorization;
+  if (header?.startsWith("Bearer ")) return { apiKey: header.slice("Bearer ".length).trim() };
+  const explicit = req.headers["x-api-key"];
+  if (typeof explicit === "string") return { apiKey: explicit };
+  if (req.query?.apiKey !== undefined) throw unauthorized("API keys are not accepted in URLs: send Authorization: Bearer <key>, or get a stream token (POST /api/v1/stream-tokens) for event streams");
+  const token = req.query?.token;
+  const isStreamRequest = req.method === "GET" && (req.headers.accept?.includes("text/event-stream") ?? false);
+  return typeof token === "string" && isStreamRequest ? { streamToken: token } : undefined;
+}
+
+/** What the request log shows of a URL: its path, never its query (which may carry a stream token). */
+const loggedPath = (req: IncomingMessage & { originalUrl?: string }) => (req.originalUrl ?? req.url ?? "").split("?", 1)[0];
 
 /**
  * REST and SSE front door: API-key auth, JSON errors, OpenAPI, health and readiness, and job event
@@ -71,10 +89,15 @@ function apiKeyOf(req: IncomingRequest): string | undefined {
  */
 export default class GatewayService extends Service {
   private readonly hub = new SseHub();
+  /** Requests per API key per minute on this gateway (undefined: no limit). */
+  private readonly requests: RateWindow | undefined;
+  /** Open event streams per API key on this gateway. */
+  private readonly openStreams = new Map<string, number>();
 
   constructor(broker: ServiceBroker) {
     super(broker);
     const settings = config();
+    this.requests = settings.RATE_LIMIT_PER_MINUTE > 0 ? new RateWindow(settings.RATE_LIMIT_PER_MINUTE, 60_000) : undefined;
     this.parseServiceSchema({
       name: "gateway",
       mixins: [ApiGateway],
@@ -82,6 +105,8 @@ export default class GatewayService extends Service {
         port: settings.PORT,
         ip: settings.HOST,
         log4XXResponses: false,
+        logRequestParams: null,
+        logResponseData: null,
         onError(this: Service, _req: IncomingMessage, res: ServerResponse, error: Error) {
           // The client learns nothing about a server error; the operator does.
           if (sendError(res, error) === 500) this.logger.error("Request failed", error);
@@ -150,6 +175,7 @@ export default class GatewayService extends Service {
               "GET ingestion/jobs/:id": "ingestion.get",
               "GET ingestion/providers": "ingestion.providers",
               "GET ingestion/records": "ingestion.records",
+              "POST stream-tokens": "auth.issueStreamToken",
             },
             onBeforeCall(ctx: GatewayContext, _route: Route, req: IncomingRequest) {
               const lastEventId = req.headers["last-event-id"];
@@ -167,7 +193,7 @@ export default class GatewayService extends Service {
                 sendJson(res, 200, { status: "ok" });
               },
               "GET ready": "jobs.ready",
-              "GET metrics": (_req: IncomingMessage, res: ServerResponse) => this.sendMetrics(res),
+              "GET metrics": (req: IncomingMessage, res: ServerResponse) => this.sendMetrics(req, res),
               [`GET ${API_PREFIX.slice(1)}/openapi.json`](_req: IncomingMessage, res: ServerResponse) {
                 sendJson(res, 200, openApiDocument());
               },
@@ -190,15 +216,34 @@ export default class GatewayService extends Service {
         [JOB_UPDATES_BROADCAST]: (ctx: Context<{ updates: JobUpdate[] }>) => this.hub.publish(ctx.params.updates),
       },
       methods: {
-        authenticate: (ctx: GatewayContext, _route: Route, req: IncomingRequest) => this.resolveApiKey(ctx, req),
+        authenticate: (ctx: GatewayContext, _route: Route, req: IncomingRequest) => this.resolveCredential(ctx, req),
+        // moleculer-web's own request lines print the whole URL; these print the path only.
+        logRequest(this: Service, req: IncomingMessage) {
+          this.logger.info(`=> ${req.method} ${loggedPath(req)}`);
+        },
+        logResponse(this: Service, req: IncomingMessage, res: ServerResponse) {
+          this.logger.info(`<= ${res.statusCode} ${req.method} ${loggedPath(req)}`);
+        },
       },
       started: () => registerMetrics(this.broker),
       stopped: () => this.hub.closeAll(),
     });
   }
 
-  /** Prometheus text for this node (the all-in-one process has every service's metrics). */
-  private sendMetrics(res: ServerResponse): void {
+  /**
+   * Prometheus text for this node (the all-in-one process has every service's metrics), for operators
+   * only: with METRICS_TOKEN as a bearer token; without a token set, scrape METRICS_PORT instead.
+   */
+  private sendMetrics(req: IncomingMessage, res: ServerResponse): void {
+    const token = config().METRICS_TOKEN;
+    if (!token) {
+      sendJson(res, 404, { error: { code: "NOT_FOUND", message: "Metrics are served on METRICS_PORT; set METRICS_TOKEN to serve them here" } });
+      return;
+    }
+    if (!constantTimeEquals(req.headers.authorization ?? "", `Bearer ${token}`)) {
+      sendJson(res, 401, { error: { code: "UNAUTHORIZED", message: "GET /metrics needs Authorization: Bearer <METRICS_TOKEN>" } });
+      return;
+    }
     if (this.broker.isMetricsEnabled()) this.broker.metrics.set(METRIC.sseClients, this.hub.size);
     const text = prometheusText(this.broker);
     if (text === undefined) {
@@ -209,12 +254,23 @@ export default class GatewayService extends Service {
     res.end(text);
   }
 
-  /** Resolves the API key to its organization; every /api/v1 call then runs as that organization. */
-  private async resolveApiKey(ctx: GatewayContext, req: IncomingRequest): Promise<{ organizationId: string }> {
-    const apiKey = apiKeyOf(req);
-    if (!apiKey) throw unauthorized();
-    const { organizationId } = await ctx.call<{ organizationId: string }, { apiKey: string }>("auth.authenticate", { apiKey });
+  /**
+   * Resolves the API key (or stream token) to its key and organization; every /api/v1 call then runs
+   * as that organization, counted against the key's request rate.
+   */
+  private async resolveCredential(ctx: GatewayContext, req: IncomingRequest): Promise<{ organizationId: string }> {
+    const credential = credentialOf(req);
+    if (!credential) throw unauthorized();
+    const { keyId, organizationId } =
+      "apiKey" in credential
+        ? await ctx.call<LiveKey, { apiKey: string }>("auth.authenticate", { apiKey: credential.apiKey })
+        : await ctx.call<LiveKey, { token: string }>("auth.authenticateStreamToken", { token: credential.streamToken });
+    const retryAfterSeconds = this.requests?.take(keyId);
+    if (retryAfterSeconds !== undefined) {
+      throw new ApiError(429, "RATE_LIMITED", `More than ${config().RATE_LIMIT_PER_MINUTE} requests a minute with this API key`, { retryAfterSeconds });
+    }
     ctx.meta.organizationId = organizationId;
+    ctx.meta.apiKeyId = keyId;
     return { organizationId };
   }
 
@@ -230,21 +286,39 @@ export default class GatewayService extends Service {
     const jobId = singleJob ? (params as { id: string }).id : params.jobId;
     const filter: StreamFilter = { organizationId, jobId, task: params.task, queue: params.queue, statuses: params.status };
     const settings = config();
+    const lastEventId = ctx.meta.lastEventId ?? params.lastEventId ?? (singleJob ? "0" : undefined);
+    if (lastEventId !== undefined && !EVENT_ID.test(lastEventId)) {
+      throw new ApiError(400, "INVALID_LAST_EVENT_ID", "Last-Event-ID must be an event id (digits) from this stream");
+    }
+    const keyId = ctx.meta.apiKeyId ?? organizationId;
+    const open = this.openStreams.get(keyId) ?? 0;
+    if (open >= settings.SSE_MAX_STREAMS_PER_KEY) {
+      throw new ApiError(429, "TOO_MANY_STREAMS", `This API key already holds ${open} event streams on this gateway (SSE_MAX_STREAMS_PER_KEY)`, { retryAfterSeconds: 5 });
+    }
     const client = new SseClient({
       filter,
       heartbeatMs: settings.SSE_HEARTBEAT_MS,
       maxPendingJobs: settings.SSE_MAX_PENDING_JOBS,
       closeOnTerminal: singleJob,
     });
+    this.openStreams.set(keyId, open + 1);
+    client.stream.once("close", () => {
+      const left = (this.openStreams.get(keyId) ?? 1) - 1;
+      if (left > 0) this.openStreams.set(keyId, left);
+      else this.openStreams.delete(keyId);
+    });
     this.hub.add(client);
     ctx.meta.$responseType = "text/event-stream; charset=utf-8";
     ctx.meta.$responseHeaders = { "Cache-Control": "no-cache", "X-Accel-Buffering": "no" };
-    const lastEventId = ctx.meta.lastEventId ?? params.lastEventId ?? (singleJob ? "0" : undefined);
-    void this.replay(ctx, client, lastEventId);
+    void this.replay(ctx, client, lastEventId, settings.SSE_REPLAY_MAX_BYTES);
     return client.stream;
   }
 
-  private async replay(ctx: GatewayContext, client: SseClient, lastEventId: string | undefined): Promise<void> {
+  /**
+   * Replays history page by page, each page only once the client has read the one before (a reader
+   * that does not read holds one page, not the whole history), up to `maxBytes` per connection.
+   */
+  private async replay(ctx: GatewayContext, client: SseClient, lastEventId: string | undefined, maxBytes: number): Promise<void> {
     let replayed = 0;
     try {
       let after = lastEventId;
@@ -254,9 +328,9 @@ export default class GatewayService extends Service {
           jobId: client.filter.jobId,
           limit: REPLAY_PAGE,
         });
-        client.sendReplayed(page);
-        replayed += page.length;
-        if (replayed >= MAX_REPLAY_EVENTS) {
+        replayed += client.sendReplayed(page);
+        await client.drained();
+        if (replayed >= maxBytes) {
           client.close(); // the client reconnects with a newer Last-Event-ID and continues
           return;
         }

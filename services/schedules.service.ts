@@ -1,6 +1,8 @@
 import { Service, ServiceBroker } from "moleculer";
 import { z } from "zod";
-import { conflict, notFound } from "../shared/http/api-errors";
+import { config } from "../config";
+import { conflict, limitReached, notFound } from "../shared/http/api-errors";
+import { countSchedules } from "../shared/db/schedules/count-schedules";
 import type { PublicJob } from "../shared/db/jobs/job-record";
 import { attachJobs } from "../shared/db/schedules/attach-jobs";
 import { deleteSchedule } from "../shared/db/schedules/delete-schedule";
@@ -18,6 +20,7 @@ import { requestOf, scheduleFields } from "../shared/domains/schedules/schedule-
 import {
   applyPatch,
   checkScheduledTask,
+  checkScheduleFrequency,
   ScheduleRequest,
   schedulePatchSchema,
   scheduleRequestSchema,
@@ -80,8 +83,14 @@ export default class SchedulesService extends Service {
   private async create(ctx: SchedulesContext): Promise<PublicSchedule> {
     const request = parseParams(scheduleRequestSchema, ctx.params);
     checkScheduledTask(request, taskCatalog);
+    const settings = config();
+    checkScheduleFrequency(request, settings.SCHEDULE_MIN_INTERVAL_MS);
+    const organizationId = organizationOf(ctx);
+    if ((await countSchedules(this.runtime.db, organizationId)) >= settings.SCHEDULES_MAX_PER_ORGANIZATION) {
+      throw limitReached("schedules", settings.SCHEDULES_MAX_PER_ORGANIZATION, "SCHEDULES_MAX_PER_ORGANIZATION");
+    }
     const fields = scheduleFields(request, new Date(), { lastRunAt: null, totalRunCount: 0 });
-    const row = await insertSchedule(this.runtime.db, organizationOf(ctx), fields).catch((error: unknown) => {
+    const row = await insertSchedule(this.runtime.db, organizationId, fields).catch((error: unknown) => {
       throw isUniqueViolation(error) ? conflict(`A schedule named "${request.name}" already exists`) : error;
     });
     respondWith(ctx, 201, apiPath("schedules", row.id));
@@ -110,6 +119,7 @@ export default class SchedulesService extends Service {
       const request = parseParams(scheduleRequestSchema, applyPatch(requestOf(current), patch));
       // Only an edit of the task or payload checks them: a schedule whose task has left the catalog can still be paused.
       if (patch.task !== undefined || patch.payload !== undefined) checkScheduledTask(request, taskCatalog);
+      checkScheduleFrequency(request, config().SCHEDULE_MIN_INTERVAL_MS);
       const unchanged = before.success && current.enabled && timingKey(before.data) === timingKey(request);
       const progress = { lastRunAt: current.last_run_at, totalRunCount: current.total_run_count };
       const fields = scheduleFields(request, new Date(), progress, unchanged ? current.next_run_at : undefined);

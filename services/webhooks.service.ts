@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { Service, ServiceBroker } from "moleculer";
 import type { Knex } from "knex";
-import { conflict, notFound } from "../shared/http/api-errors";
+import { config } from "../config";
+import { conflict, limitReached, notFound } from "../shared/http/api-errors";
 import { EventHead, updatesByEventIds } from "../shared/db/jobs/job-updates";
 import {
   countUnenqueuedDeliveries,
@@ -19,6 +20,7 @@ import {
   activeSubscriptions,
   deleteSubscription,
   findSubscription,
+  countSubscriptions,
   insertSubscription,
   listSubscriptions,
   updateSubscription,
@@ -100,8 +102,13 @@ export default class WebhooksService extends Service {
       actions: {
         createSubscription: async (ctx: WebhooksContext) => {
           const fields = parseParams(subscriptionCreateParams, ctx.params);
+          const organizationId = organizationOf(ctx);
+          const cap = config().WEBHOOK_SUBSCRIPTIONS_MAX_PER_ORGANIZATION;
+          if ((await countSubscriptions(this.runtime.db, organizationId)) >= cap) {
+            throw limitReached("webhook subscriptions", cap, "WEBHOOK_SUBSCRIPTIONS_MAX_PER_ORGANIZATION");
+          }
           const secret = `whsec_${randomBytes(24).toString("base64url")}`;
-          const row = await insertSubscription(this.runtime.db, organizationOf(ctx), fields, secret);
+          const row = await insertSubscription(this.runtime.db, organizationId, fields, secret);
           respondWith(ctx, 201, apiPath("webhooks", "subscriptions", row.id));
           // The secret is shown once, here; store it to verify signatures.
           return { ...publicSubscription(row), secret };

@@ -58,10 +58,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 /**
  * Answers any error as the API's JSON error and returns its status; a 503 (a service or the database
- * is away) says when to try again.
+ * is away) and a 429 (a rate or stream limit, whose details say how long) say when to try again.
  */
 export function sendError(res: ServerResponse, error: unknown): number {
   const { status, body } = toErrorResponse(error);
-  sendJson(res, status, body, status === 503 ? { "Retry-After": String(RETRY_AFTER_SECONDS) } : {});
+  const details = body.error.details as { retryAfterSeconds?: unknown } | undefined;
+  const retryAfter = status === 503 ? RETRY_AFTER_SECONDS : status === 429 && typeof details?.retryAfterSeconds === "number" ? details.retryAfterSeconds : undefined;
+  sendJson(res, status, body, retryAfter !== undefined ? { "Retry-After": String(retryAfter) } : {});
   return status;
 }

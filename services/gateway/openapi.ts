@@ -214,6 +214,15 @@ function operations(): Operations {
         responses: { 200: { description: "Workers", schema: items(z.object({ service: z.string(), nodes: z.array(z.string()) }).passthrough()) }, 401: AUTHENTICATED_ERRORS[401] },
       },
     },
+    "/stream-tokens": {
+      post: {
+        summary: "A short-lived token that opens event streams (`?token=`) for clients that cannot send headers, like EventSource",
+        responses: {
+          200: { description: "The token and when it expires", schema: z.object({ token: z.string(), expiresAt: z.string().datetime() }) },
+          401: AUTHENTICATED_ERRORS[401],
+        },
+      },
+    },
     "/webhooks/subscriptions": {
       post: {
         summary: "Subscribe a URL to job events; the answer holds the signing secret, once",

@@ -22,6 +22,10 @@ export const validationFailed = (message: string, issues: ZodIssue[]) =>
 
 export const notFound = (what: string) => new ApiError(404, "NOT_FOUND", `${what} not found`);
 
+/** An organization already holds as many of something as its cap allows (the setting is named). */
+export const limitReached = (what: string, limit: number, setting: string) =>
+  new ApiError(422, "LIMIT_REACHED", `An organization may have at most ${limit} ${what} (${setting})`, { limit });
+
 export const unauthorized = (message = "A valid API key is required (Authorization: Bearer <key>)") =>
   new ApiError(401, "UNAUTHORIZED", message);
 

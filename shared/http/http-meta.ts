@@ -11,6 +11,8 @@ export interface HttpMeta extends CallerMeta {
   lastEventId?: string;
   /** The request's Accept names text/event-stream. */
   wantsEventStream?: boolean;
+  /** The id of the API key the request authenticated with (directly or through a stream token). */
+  apiKeyId?: string;
   $statusCode?: number;
   $responseType?: string;
   $responseHeaders?: Record<string, string>;

@@ -30,5 +30,5 @@ export const jobStreamParams = z.object({
   jobId: z.string().uuid().optional(),
   ...jobFilterFields,
   lastEventId: z.string().regex(/^\d{1,19}$/).optional().describe("Instead of the Last-Event-ID header: replay what came after this event"),
-  apiKey: z.string().optional().describe("For browsers' EventSource, which cannot send headers"),
+  token: z.string().max(500).optional().describe("A stream token from POST /stream-tokens, for EventSource clients that cannot send headers (never an API key)"),
 });

@@ -22,7 +22,8 @@ describe("/metrics", () => {
   });
 
   const scrape = async () => {
-    const response = await fetch(`${stack.baseUrl}/metrics`);
+    expect((await fetch(`${stack.baseUrl}/metrics`)).status).toBe(401);
+    const response = await fetch(`${stack.baseUrl}/metrics`, { headers: { authorization: `Bearer ${process.env.METRICS_TOKEN}` } });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
     return response.text();

@@ -58,7 +58,7 @@ describe("scheduler: schedules fire on time, follow edits without a restart, and
     expect(new Date(current.nextRunAt).getTime()).toBeGreaterThan(new Date(current.lastRunAt).getTime());
 
     // Each fired run is timed from its fire time to its enqueue, for Prometheus.
-    const metrics = await (await fetch(`${stack.baseUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${stack.baseUrl}/metrics`, { headers: { authorization: `Bearer ${process.env.METRICS_TOKEN}` } })).text();
     const lagCount = metrics.match(/^conveyor_scheduler_lag_seconds_bucket\{[^}]*le="\+Inf"\} (\d+)/m)?.[1];
     expect(Number(lagCount)).toBeGreaterThanOrEqual(4);
 

@@ -186,7 +186,7 @@ function start(key) {
   $("#key-form").hidden = true;
   $("#dashboard").hidden = false;
   $("#forget-key").hidden = false;
-  connectStream();
+  void connectStream();
   void loadTasks();
   void refreshOverview();
   void reloadJobs();
@@ -206,11 +206,18 @@ function setStreamState(stateName, text) {
   pill.textContent = text;
 }
 
-function connectStream() {
+async function connectStream() {
   const session = state.session;
+  // EventSource cannot send headers, and the key never goes in a URL: a short-lived stream token does.
+  const grant = await guarded("Live stream", () => api("POST", "/stream-tokens"));
+  if (session !== state.session) return;
+  if (!grant) {
+    setStreamState("off", "disconnected");
+    setTimeout(() => void (session === state.session && connectStream()), 3_000);
+    return;
+  }
   const url = new URL(`${API}/jobs/stream`, location.origin);
-  // EventSource cannot send headers; the gateway takes the key as a query parameter for event streams.
-  url.searchParams.set("apiKey", state.key);
+  url.searchParams.set("token", grant.token);
   if (state.lastEventId) url.searchParams.set("lastEventId", state.lastEventId);
   const source = new EventSource(url);
   state.source = source;
@@ -221,14 +228,10 @@ function connectStream() {
       setStreamState("connecting", "reconnecting…"); // EventSource retries by itself, with Last-Event-ID
       return;
     }
-    // Refused (a 401, a restart): EventSource gives up. Check the key, then open a new stream.
+    // Refused (a 401 once the token expired, a restart): EventSource gives up. Open a new stream with a new token.
     source.close();
     setStreamState("off", "disconnected");
-    setTimeout(async () => {
-      if (session !== state.session) return;
-      const ok = await guarded("Live stream", () => api("GET", "/tasks"));
-      if (ok && session === state.session) connectStream();
-    }, 3_000);
+    setTimeout(() => void (session === state.session && connectStream()), 3_000);
   };
   for (const type of STATUSES.concat("progress")) {
     source.addEventListener(type, (event) => onUpdate(JSON.parse(event.data), event.lastEventId));

@@ -87,9 +87,25 @@ export class SseClient {
     else this.deliver(update);
   }
 
-  /** Sends replayed history (straight, in order). */
-  sendReplayed(updates: JobUpdate[]): void {
-    for (const update of updates) if (!this.closed && matches(this.options.filter, update)) this.write(update);
+  /** Sends replayed history (straight, in order); returns the bytes written. */
+  sendReplayed(updates: JobUpdate[]): number {
+    let bytes = 0;
+    for (const update of updates) if (!this.closed && matches(this.options.filter, update)) bytes += this.write(update);
+    return bytes;
+  }
+
+  /** Resolves once the client has read what it was sent (or the stream closed). */
+  drained(): Promise<void> {
+    if (this.closed || this.stream.writableLength <= HIGH_WATER_BYTES) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.stream.off("drain", done);
+        this.stream.off("close", done);
+        resolve();
+      };
+      this.stream.on("drain", done);
+      this.stream.on("close", done);
+    });
   }
 
   /**
@@ -129,10 +145,12 @@ export class SseClient {
     }
   }
 
-  private write(update: JobUpdate): void {
-    if (this.sent.has(update.id)) return;
+  private write(update: JobUpdate): number {
+    if (this.sent.has(update.id)) return 0;
     this.sent.add(update.id);
-    this.stream.write(formatEvent(update));
+    const text = formatEvent(update);
+    this.stream.write(text);
     if (this.options.closeOnTerminal && TERMINAL_STATUSES.includes(update.type as JobStatus)) this.close();
+    return text.length;
   }
 }

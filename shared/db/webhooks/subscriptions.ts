@@ -58,6 +58,12 @@ export async function findSubscription(db: Knex, organizationId: string, id: str
   return db<WebhookSubscriptionRow>("webhook_subscriptions").where({ id, organization_id: organizationId }).first();
 }
 
+/** How many subscriptions an organization has (for WEBHOOK_SUBSCRIPTIONS_MAX_PER_ORGANIZATION). */
+export async function countSubscriptions(db: Knex, organizationId: string): Promise<number> {
+  const row = await db("webhook_subscriptions").where({ organization_id: organizationId }).count<{ count: string }[]>("* as count").first();
+  return Number(row?.count ?? 0);
+}
+
 export async function listSubscriptions(db: Knex, organizationId: string): Promise<WebhookSubscriptionRow[]> {
   return db<WebhookSubscriptionRow>("webhook_subscriptions").where({ organization_id: organizationId }).orderBy("created_at");
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { validationFailed } from "../../http/api-errors";
 import { enqueueRequestSchema } from "../../engine/enqueue/enqueue-request";
 import type { TaskDeclaration } from "../../engine/tasks/define-task";
 import { checkJobTarget } from "../../engine/tasks/task-lookup";
@@ -123,6 +124,26 @@ export function applyPatch(current: ScheduleRequestInput, patch: SchedulePatch):
     else if (value !== undefined) merged[key] = value;
   }
   return merged as ScheduleRequestInput;
+}
+
+/** Cron fires looked at for the shortest gap between two runs. */
+const FIRES_CHECKED = 10;
+
+/** Refuses (422) a schedule that would fire more often than every `minIntervalMs` (SCHEDULE_MIN_INTERVAL_MS). */
+export function checkScheduleFrequency(request: ScheduleRequest, minIntervalMs: number): void {
+  let shortest = request.intervalMs;
+  if (request.cron !== undefined) {
+    const fires = cronFor(request.cron, request.timezone).nextRuns(FIRES_CHECKED);
+    for (let index = 1; index < fires.length; index += 1) {
+      const gap = fires[index].getTime() - fires[index - 1].getTime();
+      shortest = shortest === undefined ? gap : Math.min(shortest, gap);
+    }
+  }
+  if (shortest !== undefined && shortest < minIntervalMs) {
+    throw validationFailed("Invalid schedule", [
+      { code: "custom", path: [request.cron !== undefined ? "cron" : "intervalMs"], message: `fires every ${shortest} ms; the shortest allowed is ${minIntervalMs} ms (SCHEDULE_MIN_INTERVAL_MS)` },
+    ]);
+  }
 }
 
 /** Checks the task, its payload and queue as a tenant's enqueue is checked: 422 when any is refused. */
