@@ -17,7 +17,19 @@ interface ComposeService {
   deploy?: { replicas?: number };
 }
 
-const compose = parse(read("docker-compose.yml"), { merge: true }) as { services: Record<string, ComposeService> };
+/** The values a newcomer starts from (.env.example), put in as `docker compose` would from .env. */
+const exampleEnv = Object.fromEntries(
+  read(".env.example")
+    .split("\n")
+    .filter((line) => /^[A-Z_]+=/.test(line))
+    .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+);
+const composeText = read("docker-compose.yml");
+const interpolated = composeText.replace(/\$\{([A-Z_]+)(:\?[^}]*)?\}/g, (_match, name: string) => {
+  if (!(name in exampleEnv)) throw new Error(`docker-compose.yml uses \${${name}}, which .env.example does not give`);
+  return exampleEnv[name];
+});
+const compose = parse(interpolated, { merge: true }) as { services: Record<string, ComposeService> };
 const appServices = Object.entries(compose.services).filter(([, service]) => service.build !== undefined);
 
 describe("docker-compose.yml", () => {
@@ -49,6 +61,17 @@ describe("docker-compose.yml", () => {
       for (const serviceName of settings.SERVICES) {
         expect(existsSync(path.join(root, "services", `${serviceName}.service.ts`))).toBe(true);
       }
+    }
+  });
+
+  it("publishes only the gateway's port, and takes every credential from the environment", () => {
+    const published = Object.entries(compose.services).filter(([, service]) => (service as { ports?: unknown[] }).ports?.length);
+    expect(published.map(([name]) => name)).toEqual(["gateway"]);
+    // No password written in the file: each comes from .env, and compose stops when one is missing.
+    expect(composeText).not.toMatch(/^\s*[A-Z_]*(PASS|PASSWORD|SECRET|TOKEN):\s*[^$\s]/m);
+    expect(composeText).not.toMatch(/\/\/conveyor:conveyor@/);
+    for (const name of ["POSTGRES_PASSWORD", "RABBITMQ_PASSWORD", "STREAM_TOKEN_SECRET", "METRICS_TOKEN"]) {
+      expect(composeText).toContain(`\${${name}:?`);
     }
   });
 
