@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import { createReadStream } from "node:fs";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import path from "node:path";
 import type { PassThrough } from "node:stream";
 import { Context, Service, ServiceBroker } from "moleculer";
@@ -17,7 +17,7 @@ import { API_PREFIX } from "../shared/http/api-paths";
 import { jobIdParams, jobStreamParams } from "../shared/http/job-params";
 import type { HttpContext } from "../shared/http/http-meta";
 import { handleDocumentUpload } from "./gateway/document-uploads";
-import { sendError, sendJson } from "./gateway/error-response";
+import { answerClientError, sendError, sendJson } from "./gateway/error-response";
 import { openApiDocument } from "./gateway/openapi";
 import { SseClient, StreamFilter } from "./gateway/sse/sse-client";
 import { SseHub } from "./gateway/sse/sse-hub";
@@ -225,7 +225,10 @@ export default class GatewayService extends Service {
           this.logger.info(`<= ${res.statusCode} ${req.method} ${loggedPath(req)}`);
         },
       },
-      started: () => registerMetrics(this.broker),
+      started: () => {
+        (this as unknown as { server: Server }).server.on("clientError", answerClientError);
+        registerMetrics(this.broker);
+      },
       stopped: () => this.hub.closeAll(),
     });
   }

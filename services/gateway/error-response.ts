@@ -1,4 +1,5 @@
-import type { ServerResponse } from "node:http";
+import { ServerResponse, STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
 import { RETRY_AFTER_SECONDS } from "../../shared/http/api-errors";
 
 interface ErrorLike {
@@ -66,4 +67,24 @@ export function sendError(res: ServerResponse, error: unknown): number {
   const retryAfter = status === 503 ? RETRY_AFTER_SECONDS : status === 429 && typeof details?.retryAfterSeconds === "number" ? details.retryAfterSeconds : undefined;
   sendJson(res, status, body, retryAfter !== undefined ? { "Retry-After": String(retryAfter) } : {});
   return status;
+}
+
+/**
+ * Answers a request Node's HTTP parser refused before any route saw it (headers too large, a
+ * malformed request line) with the API's JSON error instead of Node's bare status line.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === "ECONNRESET" || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = error.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
+  const text = JSON.stringify({
+    error: status === 431
+      ? { code: "HEADERS_TOO_LARGE", message: "The request's headers are too large" }
+      : { code: "BAD_REQUEST", message: "The request could not be parsed as HTTP" },
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+  );
 }
