@@ -45,7 +45,7 @@ describe("tenant boundaries: internal tasks, declared queues, rows loaded within
   });
 
   it("a webhook delivery task only loads a delivery of its own organization", async () => {
-    // Another organization's delivery, pending.
+    // Another organization's delivery, pending, as if its own delivery job were waiting.
     const otherJob = await fetch(`${stack.baseUrl}/api/v1/jobs`, {
       method: "POST",
       headers: { authorization: `Bearer ${otherKey}`, "content-type": "application/json" },
@@ -61,6 +61,8 @@ describe("tenant boundaries: internal tasks, declared queues, rows loaded within
         event_type: "succeeded",
         url: "http://127.0.0.1:9/never",
         body: JSON.stringify({ secret: "theirs" }),
+        // Marked enqueued, so the webhook outbox leaves it alone and only the forged job could touch it.
+        enqueued_at: new Date(),
       })
       .returning("*");
     // Even when a service enqueues it (the trusted path), the task runs as the job's organization.
