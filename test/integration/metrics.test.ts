@@ -22,7 +22,6 @@ describe("/metrics", () => {
   });
 
   const scrape = async () => {
-    expect((await fetch(`${stack.baseUrl}/metrics`)).status).toBe(401);
     const response = await fetch(`${stack.baseUrl}/metrics`, { headers: { authorization: `Bearer ${process.env.METRICS_TOKEN}` } });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
@@ -57,5 +56,13 @@ describe("/metrics", () => {
     expect(after).toMatch(/^conveyor_queue_consumers\{[^}]*queue="default"[^}]*\} [1-9]/m);
     expect(after).toMatch(/^conveyor_queue_dead\{[^}]*queue="default"/m);
     expect(after).toMatch(/# TYPE conveyor_jobs_duration_seconds histogram/);
+    // Operators' numbers name tasks and queues, never a tenant.
+    expect(after).not.toContain(stack.organizationId);
+    expect(after).not.toMatch(/organization/i);
+  });
+
+  it("answers /metrics only with the operator's token", async () => {
+    expect((await fetch(`${stack.baseUrl}/metrics`)).status).toBe(401);
+    expect((await fetch(`${stack.baseUrl}/metrics`, { headers: { authorization: `Bearer ${stack.apiKey}` } })).status).toBe(401);
   });
 });
