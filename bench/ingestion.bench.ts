@@ -11,12 +11,13 @@
  *
  *   npm run bench:ingestion
  */
-import { createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { once } from "node:events";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Db } from "../shared/db/knex";
+import { organizationUploadDir } from "../shared/domains/ingestion/upload-path";
 import { createTenant, ensureDatabase, openBenchDb, postgresVersion } from "./database";
 import { describeMachine } from "./machine";
 import { startApiNode, stopApiNode } from "./api-node";
@@ -81,8 +82,6 @@ async function main(): Promise<void> {
   const db = await openBenchDb(databaseUrl);
   const prefix = `conveyor_bench_ingestion_${Date.now().toString(36)}`;
   const nodeId = `bench-ingestion-${process.pid}`;
-  const csv = path.join(uploadDir, "orders.csv");
-  await writeCsv(csv, ROWS);
   const node = await startApiNode({
     services: "gateway,auth,jobs,ingestion",
     databaseUrl,
@@ -93,6 +92,11 @@ async function main(): Promise<void> {
   });
   try {
     const { organizationId, apiKey } = await createTenant(db, "ingestion");
+    // The file provider reads the organization's own folder of UPLOAD_DIR.
+    const folder = organizationUploadDir(uploadDir, organizationId);
+    mkdirSync(folder, { recursive: true });
+    const csv = path.join(folder, "orders.csv");
+    await writeCsv(csv, ROWS);
     const machine = describeMachine({ postgres: await postgresVersion(db), rabbitmq: await rabbitmqVersion(AMQP_URL) });
     node.startSampling();
     const runs = [await ingestOnce(db, apiKey, organizationId, "first run (inserts)"), await ingestOnce(db, apiKey, organizationId, "second run (updates)")];

@@ -92,6 +92,16 @@ export const configSchema = z.object({
   UPLOAD_DIR: z.string().min(1).default("uploads"),
   /** An upload larger than this is cut off while streaming and refused with 413. */
   UPLOAD_MAX_BYTES: positive(50 * 1024 * 1024),
+  /** Bytes of uploaded files one organization may hold waiting for processing; past it, 413 QUOTA_EXCEEDED. */
+  UPLOAD_QUOTA_BYTES: positive(1024 * 1024 * 1024),
+  /** A PDF with more pages fails (permanently). */
+  DOCUMENT_MAX_PAGES: positive(2_000),
+  /** A document whose extracted text is longer fails. */
+  DOCUMENT_MAX_TEXT_CHARS: positive(20_000_000),
+  /** A DOCX that inflates to more than this fails before it is read (zip bombs). */
+  DOCUMENT_MAX_INFLATED_BYTES: positive(200 * 1024 * 1024),
+  /** A document that would make more chunks fails; an upload whose size and chunkSize obviously would is refused with 422. */
+  DOCUMENT_MAX_CHUNKS: positive(100_000),
   /** Which enricher fills issues' aiSummary and tags: the built-in offline one, or an OpenAI-compatible API. */
   ENRICHER: z.enum(["offline", "openai"]).default("offline"),
   /** Base URL of the OpenAI-compatible API (the enricher POSTs to `<url>/chat/completions`). */

@@ -2,7 +2,9 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import { Context, Service, ServiceBroker } from "moleculer";
 import { z } from "zod";
-import { notFound, validationFailed } from "../shared/http/api-errors";
+import { ApiError, notFound, validationFailed } from "../shared/http/api-errors";
+import { abandonedDocuments, storedUploadBytes } from "../shared/db/documents/document-storage";
+import { PeriodicChore } from "../shared/engine/maintenance/periodic-chore";
 import { CallerMeta, organizationOf } from "../shared/http/caller";
 import { jobStatusUrl } from "../shared/http/api-paths";
 import { chunksParams, documentIdParams, searchParams } from "../shared/domains/documents/document-params";
@@ -12,7 +14,7 @@ import { findDocument } from "../shared/db/documents/find-document";
 import { insertDocument } from "../shared/db/documents/insert-document";
 import { listChunks } from "../shared/db/documents/list-chunks";
 import { searchChunks } from "../shared/db/documents/search-chunks";
-import { setDocumentJob } from "../shared/db/documents/set-document-state";
+import { setDocumentJob, setDocumentStatus } from "../shared/db/documents/set-document-state";
 import { TERMINAL_STATUSES } from "../shared/db/jobs/job-record";
 import { chunkOptionsSchema } from "../shared/domains/documents/chunk-text";
 import { DOCUMENT_TYPES, DocumentContentType } from "../shared/domains/documents/document-types";
@@ -23,6 +25,9 @@ import { enqueue } from "../shared/engine/enqueue/enqueue";
 import { documentTasks, processDocument } from "./documents.tasks";
 
 type DocumentsContext = Context<Record<string, unknown>, CallerMeta>;
+
+/** Abandoned documents cleaned up per sweep. */
+const ABANDONED_BATCH = 100;
 
 const publicView = (row: DocumentRow): PublicDocument => toPublicDocument(row, jobStatusUrl);
 
@@ -44,6 +49,7 @@ const createParams = z
  */
 export default class DocumentsService extends Service {
   private runtime!: Runtime;
+  private sweeper: PeriodicChore | undefined;
 
   constructor(broker: ServiceBroker) {
     super(broker);
@@ -59,7 +65,10 @@ export default class DocumentsService extends Service {
       },
       started: async () => {
         this.runtime = await runtimeFor(this.broker);
+        this.sweeper = new PeriodicChore({ name: "abandoned-document-files", intervalMs: this.runtime.config.SWEEP_INTERVAL_MS, run: () => this.removeAbandonedFiles() });
+        await this.sweeper.start();
       },
+      stopped: () => this.sweeper?.stop(),
     });
   }
 
@@ -71,6 +80,11 @@ export default class DocumentsService extends Service {
       throw validationFailed("Invalid request", [{ code: "custom", path: ["storedPath"], message: "must be a file in UPLOAD_DIR" }]);
     }
     const organizationId = organizationOf(ctx);
+    const quota = this.runtime.config.UPLOAD_QUOTA_BYTES;
+    const stored = await storedUploadBytes(this.runtime.db, organizationId);
+    if (stored + params.size > quota) {
+      throw new ApiError(413, "QUOTA_EXCEEDED", `The organization's files waiting for processing would pass ${quota} bytes (UPLOAD_QUOTA_BYTES); ${stored} are stored`, { quota, stored });
+    }
     const document = await insertDocument(this.runtime.db, organizationId, {
       filename: params.originalName,
       contentType: params.contentType,
@@ -115,6 +129,22 @@ export default class DocumentsService extends Service {
         score: match.score,
       })),
     };
+  }
+
+  /**
+   * Removes the files of documents whose job was cancelled while queued or dead-lettered: their task
+   * never ran, so nothing else would. Every replica may run it; each step is idempotent.
+   */
+  private async removeAbandonedFiles(): Promise<void> {
+    try {
+      for (const document of await abandonedDocuments(this.runtime.db, ABANDONED_BATCH)) {
+        await rm(document.storedPath, { force: true });
+        const reason = document.jobError ?? `the job was ${document.jobStatus}`;
+        await setDocumentStatus(this.runtime.db, document.organizationId, document.id, document.jobStatus, reason);
+      }
+    } catch (error) {
+      this.logger.warn("Removing abandoned document files failed; the next sweep tries again", error);
+    }
   }
 
   /** Deletes the document, its chunks and its file; a job still working on it is cancelled first. */

@@ -4,6 +4,7 @@ import { setDocumentStatus } from "../shared/db/documents/set-document-state";
 import { storeChunks } from "../shared/db/documents/store-chunks";
 import { runDocumentPipeline } from "../shared/domains/documents/document-pipeline";
 import { embedderFromConfig } from "../shared/domains/documents/embedder-from-config";
+import { documentLimitsFrom } from "../shared/domains/documents/document-limits";
 import { JobCancelledError, PermanentError } from "../shared/engine/tasks/task-errors";
 import { runtimeFor } from "../shared/engine/runtime";
 import { defineTask } from "../shared/engine/tasks/define-task";
@@ -27,7 +28,13 @@ export const processDocument = defineTask({
     try {
       await setDocumentStatus(db, ctx.organizationId, documentId, "processing");
       const { chunkCount } = await runDocumentPipeline(
-        { storedPath: document.stored_path, contentType: document.content_type, chunkSize: document.chunk_size, overlap: document.overlap },
+        {
+          storedPath: document.stored_path,
+          contentType: document.content_type,
+          chunkSize: document.chunk_size,
+          overlap: document.overlap,
+          limits: documentLimitsFrom(config),
+        },
         embedder,
         {
           signal: ctx.signal,

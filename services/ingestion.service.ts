@@ -13,6 +13,7 @@ import { insertRun, setRunJob } from "../shared/db/ingestion/insert-run";
 import { IngestedRecordRow, listRecords } from "../shared/db/ingestion/list-records";
 import { IngestionRunRow, toPublicRun } from "../shared/db/ingestion/run-record";
 import { ingestionProviders, ProviderRegistry } from "../shared/domains/ingestion/providers";
+import { organizationUploadDir } from "../shared/domains/ingestion/upload-path";
 import { decodeRecordCursor, encodeRecordCursor } from "../shared/domains/ingestion/record-cursor";
 import { parseParams } from "../shared/http/parse-params";
 import { Runtime, runtimeFor } from "../shared/engine/runtime";
@@ -87,6 +88,7 @@ export default class IngestionService extends Service {
       },
       started: async () => {
         this.runtime = await runtimeFor(this.broker);
+        // For the providers' descriptions; a request is checked by its organization's own (create).
         this.providers = ingestionProviders({ uploadDir: this.runtime.config.UPLOAD_DIR });
       },
     });
@@ -99,7 +101,8 @@ export default class IngestionService extends Service {
       ingestionRequestSchema(names),
       ctx.params,
     );
-    const provider = this.providers.get(request.provider)!;
+    // The file provider reads only the organization's own folder of UPLOAD_DIR.
+    const provider = ingestionProviders({ uploadDir: organizationUploadDir(this.runtime.config.UPLOAD_DIR, organizationId) }).get(request.provider)!;
     const options = provider.options.safeParse(request.options);
     if (!options.success) throw partFailed("options", provider.name, options.error.issues);
     const filters = provider.filters.safeParse(request.filters);

@@ -2,6 +2,7 @@ import { findRun } from "../shared/db/ingestion/find-runs";
 import { finishRun } from "../shared/db/ingestion/finish-run";
 import { PermanentError } from "../shared/engine/tasks/task-errors";
 import { ingestionProviders } from "../shared/domains/ingestion/providers";
+import { organizationUploadDir } from "../shared/domains/ingestion/upload-path";
 import { runIngestion } from "../shared/domains/ingestion/run-ingestion";
 import { runtimeFor } from "../shared/engine/runtime";
 import { defineTask } from "../shared/engine/tasks/define-task";
@@ -20,7 +21,7 @@ export const ingest = defineTask({
     if (!run) throw new PermanentError(`Ingestion run ${runId} does not exist`);
     if (run.status !== "running") return { runId, status: run.status };
     try {
-      const records = await runIngestion(db, ingestionProviders({ uploadDir: config.UPLOAD_DIR }), run, {
+      const records = await runIngestion(db, ingestionProviders({ uploadDir: organizationUploadDir(config.UPLOAD_DIR, ctx.organizationId) }), run, {
         signal: ctx.signal,
         progress: (percent, message) => ctx.progress(percent, "ingesting", message),
       });

@@ -5,7 +5,7 @@ import { apiPath } from "../../shared/http/api-paths";
 import { ApiError, validationFailed } from "../../shared/http/api-errors";
 import type { PublicDocument } from "../../shared/db/documents/document-record";
 import { chunkOptionsSchema } from "../../shared/domains/documents/chunk-text";
-import { MalformedUploadError, ReceivedFile, ReceivedUpload, receiveUploads, removeStored, UploadRejection } from "../../shared/domains/uploads/receive-uploads";
+import { isDiskFull, MalformedUploadError, ReceivedFile, ReceivedUpload, receiveUploads, removeStored, UploadRejection } from "../../shared/domains/uploads/receive-uploads";
 import { sendError, sendJson, toErrorResponse } from "./error-response";
 
 /** The most files one batch upload may carry. */
@@ -18,6 +18,19 @@ const REJECTION_STATUS: Record<UploadRejection, { status: number; code: string }
 };
 
 type Accepted = Extract<ReceivedFile, { accepted: true }>;
+
+/** What a failed upload answers: its own 4xx, 507 when the disk is full, else the error as it is. */
+function uploadError(error: unknown): unknown {
+  if (error instanceof MalformedUploadError) return new ApiError(error.notMultipart ? 415 : 400, "MALFORMED_UPLOAD", error.message);
+  if (isDiskFull(error)) return new ApiError(507, "INSUFFICIENT_STORAGE", "The server has no room for the upload right now; try again later");
+  return error;
+}
+
+/** Text files' chunk count is about their size over the chunk step; one that obviously passes the cap is refused before any work. */
+function obviouslyTooManyChunks(file: Accepted, chunkSize: number, overlap: number, maxChunks: number): boolean {
+  const isText = file.contentType === "text/plain" || file.contentType === "text/markdown";
+  return isText && file.size / (chunkSize - overlap) > maxChunks;
+}
 
 /**
  * `POST /api/v1/documents` (one file) and `POST /api/v1/documents/batch` (up to 10): the request
@@ -37,6 +50,11 @@ export async function handleDocumentUpload(req: IncomingRequest, res: ServerResp
       throw new ApiError(413, "TOO_MANY_FILES", batch ? `A batch holds at most ${MAX_BATCH_FILES} files` : "Send one file (use /documents/batch for several)");
     }
     if (upload.files.length === 0) throw new ApiError(422, "NO_FILE", "The multipart body holds no file");
+    const { chunkSize, overlap } = options.data;
+    const overflowing = upload.files.find((file): file is Accepted => file.accepted && obviouslyTooManyChunks(file, chunkSize, overlap, settings.DOCUMENT_MAX_CHUNKS));
+    if (overflowing) {
+      throw new ApiError(422, "TOO_MANY_CHUNKS", `${overflowing.originalName} would make about ${Math.round(overflowing.size / (chunkSize - overlap))} chunks at chunkSize ${chunkSize}; at most ${settings.DOCUMENT_MAX_CHUNKS} (DOCUMENT_MAX_CHUNKS): use a larger chunkSize`);
+    }
     const create = async (file: Accepted) => {
       const document = await req.$ctx.call<PublicDocument, object>("documents.create", {
         storedPath: file.storedPath,
@@ -77,8 +95,6 @@ export async function handleDocumentUpload(req: IncomingRequest, res: ServerResp
     if (upload && !res.headersSent) {
       await removeStored(upload.files.filter((file) => !(file.accepted && handedOver.has(file.storedPath))));
     }
-    if (!res.headersSent) {
-      sendError(res, error instanceof MalformedUploadError ? new ApiError(error.notMultipart ? 415 : 400, "MALFORMED_UPLOAD", error.message) : error);
-    }
+    if (!res.headersSent) sendError(res, uploadError(error));
   }
 }

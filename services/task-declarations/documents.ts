@@ -12,6 +12,8 @@ export const processDocument = declareTask(
     maxAttempts: 4,
     backoff: { type: "exponential", baseMs: 1_000, maxMs: 60_000, jitter: true },
     retryOn: [TransientError],
+    // A safety net above the size limits (DOCUMENT_MAX_*): an attempt that hangs anyway is stopped.
+    timeLimitMs: 30 * 60_000,
   },
   QUEUE_ROUTES,
 );

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { PublicJob } from "../../shared/db/jobs/job-record";
 import type { PublicRun } from "../../shared/db/ingestion/run-record";
+import { organizationUploadDir } from "../../shared/domains/ingestion/upload-path";
 import { sendJson, startRecordSource } from "../support/record-source";
 import { startStack, Stack } from "../support/stack";
 import { waitFor } from "../support/wait-for";
@@ -207,9 +208,10 @@ describe("ingestion: data ingestion jobs", () => {
     expect(asked).toEqual(["/dropping?page=1", "/dropping?page=2", "/dropping?page=3", "/dropping?page=3", "/dropping?page=4"]);
   });
 
-  it("ingests a CSV file inside UPLOAD_DIR, and refuses paths that lead outside it", async () => {
-    mkdirSync(path.join(uploadDir, "exports"), { recursive: true });
-    writeFileSync(path.join(uploadDir, "exports", "records.csv"), csvOf(records));
+  it("ingests a CSV file inside the organization's folder of UPLOAD_DIR, and refuses paths that lead outside it", async () => {
+    const ownFolder = organizationUploadDir(uploadDir, stack.organizationId);
+    mkdirSync(path.join(ownFolder, "exports"), { recursive: true });
+    writeFileSync(path.join(ownFolder, "exports", "records.csv"), csvOf(records));
     const created = await create({ provider: "file", options: { path: "exports/records.csv", batchSize: 8 } });
     const run = await finished(created.id);
     expect(run).toMatchObject({ status: "success", source: "file:exports/records.csv", records: { read: 30, written: 30 } });
@@ -225,6 +227,16 @@ describe("ingestion: data ingestion jobs", () => {
 
     const missing = await finished((await create({ provider: "file", options: { path: "exports/nothing.csv" } })).id);
     expect(missing).toMatchObject({ status: "failed", error: "File exports/nothing.csv does not exist in the upload directory" });
+
+    // Another organization's file, and an uploaded document's file, are out of reach.
+    const otherFolder = organizationUploadDir(uploadDir, "00000000-0000-4000-8000-000000000000");
+    mkdirSync(otherFolder, { recursive: true });
+    writeFileSync(path.join(otherFolder, "theirs.csv"), csvOf(records));
+    writeFileSync(path.join(uploadDir, "uploaded.csv"), csvOf(records));
+    for (const foreign of ["../00000000-0000-4000-8000-000000000000/theirs.csv", "../../uploaded.csv"]) {
+      const response = await stack.http("POST", "/api/v1/ingestion/jobs", { provider: "file", options: { path: foreign } });
+      expect({ foreign, status: response.status }).toEqual({ foreign, status: 422 });
+    }
   });
 
   it("refuses an unknown provider, invalid filters and invalid options with 422", async () => {

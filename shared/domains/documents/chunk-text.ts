@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PermanentError } from "../../engine/tasks/task-errors";
 
 /** How a document is cut into chunks; the upload's `chunkSize` and `overlap` fields. */
 export const chunkOptionsSchema = z
@@ -16,7 +17,7 @@ export type ChunkOptions = z.infer<typeof chunkOptionsSchema>;
  * starts about `overlap` characters earlier, at the start of a word, so context crossing a cut is
  * found from either side. Whitespace runs are collapsed first (paragraph breaks are kept).
  */
-export function chunkText(raw: string, { chunkSize, overlap }: ChunkOptions): string[] {
+export function chunkText(raw: string, { chunkSize, overlap }: ChunkOptions, maxChunks = Number.POSITIVE_INFINITY): string[] {
   // Only whitespace that changes is matched (runs, tabs, no-break spaces): replacing each of a
   // large text's millions of single spaces with itself would churn hundreds of MB of garbage.
   const text = raw.replace(/\r\n?/g, "\n").replace(/[^\S\n]{2,}|[^\S\n ]/g, " ").replace(/\s*\n\s*\n\s*/g, "\n\n").trim();
@@ -27,6 +28,9 @@ export function chunkText(raw: string, { chunkSize, overlap }: ChunkOptions): st
     if (end < text.length) end = cutPoint(text, start + Math.floor(chunkSize / 2), end);
     const chunk = text.slice(start, end).trim();
     if (chunk) chunks.push(chunk);
+    if (chunks.length > maxChunks) {
+      throw new PermanentError(`The document makes more than ${maxChunks} chunks at chunkSize ${chunkSize} (DOCUMENT_MAX_CHUNKS): use a larger chunkSize`);
+    }
     if (end >= text.length) break;
     start = Math.max(nextWordStart(text, end - overlap, end), start + 1);
   }

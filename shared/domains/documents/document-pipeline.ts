@@ -3,10 +3,12 @@ import { chunkText, ChunkOptions } from "./chunk-text";
 import type { DocumentContentType } from "./document-types";
 import { Embedder, embedAll } from "./embedder";
 import { extractText } from "./extract-text";
+import type { DocumentLimits } from "./document-limits";
 
 export interface DocumentSource extends ChunkOptions {
   storedPath: string;
   contentType: DocumentContentType;
+  limits: DocumentLimits;
 }
 
 export interface EmbeddedChunk {
@@ -43,10 +45,10 @@ export async function runDocumentPipeline(source: DocumentSource, embedder: Embe
 }
 
 async function chunksOf(source: DocumentSource, hooks: PipelineHooks): Promise<string[]> {
-  const text = await extractText(source.storedPath, source.contentType);
+  const text = await extractText(source.storedPath, source.contentType, source.limits);
   hooks.signal.throwIfAborted();
   await hooks.progress(30, "chunking");
-  const chunks = chunkText(text, source);
+  const chunks = chunkText(text, source, source.limits.maxChunks);
   hooks.signal.throwIfAborted();
   return chunks;
 }

@@ -1,6 +1,12 @@
 import path from "node:path";
 
 /**
+ * The folder of UPLOAD_DIR whose files an organization's `file` ingestions may read:
+ * `<UPLOAD_DIR>/organizations/<organizationId>/`. No organization reads another's files.
+ */
+export const organizationUploadDir = (uploadDir: string, organizationId: string) => path.join(uploadDir, "organizations", organizationId);
+
+/**
  * The absolute path of `file` inside `uploadDir`, or undefined when it would point elsewhere
  * (`../`, an absolute path outside, a NUL byte). Only files under UPLOAD_DIR may be ingested.
  */

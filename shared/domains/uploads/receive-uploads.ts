@@ -64,6 +64,7 @@ export async function receiveUploads(body: Readable, headers: IncomingHttpHeader
   await mkdir(limits.dir, { recursive: true });
   const fields: Record<string, string> = {};
   const pending: Promise<ReceivedFile>[] = [];
+  const streams: Readable[] = [];
   let tooManyFiles = false;
   parser.on("field", (name, value) => {
     fields[name] = value;
@@ -72,6 +73,7 @@ export async function receiveUploads(body: Readable, headers: IncomingHttpHeader
     tooManyFiles = true;
   });
   parser.on("file", (_field, stream, info) => {
+    streams.push(stream);
     pending.push(receiveFile(stream, sanitizeFilename(info.filename ?? ""), limits));
   });
   let parseError: Error | undefined;
@@ -79,14 +81,24 @@ export async function receiveUploads(body: Readable, headers: IncomingHttpHeader
     await pipeline(body, parser);
   } catch (error) {
     parseError = error as Error;
+    // A body cut off mid-file leaves that file's stream open forever unless it is ended here.
+    for (const stream of streams) stream.destroy(parseError);
   }
-  const files = await Promise.all(pending);
-  if (parseError) {
+  // Every file settles before anything is decided, so none is still being written when the request
+  // is refused: a refused or broken upload leaves no file behind (a failed file removes its own).
+  const settled = await Promise.allSettled(pending);
+  const files = settled.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+  const failure = parseError ?? settled.find((result): result is PromiseRejectedResult => result.status === "rejected")?.reason;
+  if (failure) {
     await removeStored(files);
-    throw new MalformedUploadError(`The upload could not be read: ${parseError.message}`, false);
+    if (isDiskFull(failure)) throw failure;
+    throw new MalformedUploadError(`The upload could not be read: ${(failure as Error).message}`, false);
   }
   return { fields, files, tooManyFiles };
 }
+
+/** The disk (or the upload directory's quota) is full: the server's trouble, answered 507. */
+export const isDiskFull = (error: unknown) => ["ENOSPC", "EDQUOT"].includes((error as NodeJS.ErrnoException)?.code ?? "");
 
 /** Deletes the files an upload stored, when the request as a whole is refused. */
 export async function removeStored(files: ReceivedFile[]): Promise<void> {
