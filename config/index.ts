@@ -102,6 +102,8 @@ export const configSchema = z.object({
   DOCUMENT_MAX_INFLATED_BYTES: positive(200 * 1024 * 1024),
   /** A document that would make more chunks fails; an upload whose size and chunkSize obviously would is refused with 422. */
   DOCUMENT_MAX_CHUNKS: positive(100_000),
+  /** One documents.process attempt running longer fails (TimeLimitExceededError, not retried). */
+  DOCUMENT_TIME_LIMIT_MS: positive(30 * 60_000),
   /** Which enricher fills issues' aiSummary and tags: the built-in offline one, or an OpenAI-compatible API. */
   ENRICHER: z.enum(["offline", "openai"]).default("offline"),
   /** Base URL of the OpenAI-compatible API (the enricher POSTs to `<url>/chat/completions`). */

@@ -3,7 +3,7 @@ import path from "node:path";
 import { Context, Service, ServiceBroker } from "moleculer";
 import { z } from "zod";
 import { ApiError, notFound, validationFailed } from "../shared/http/api-errors";
-import { abandonedDocuments, storedUploadBytes } from "../shared/db/documents/document-storage";
+import { abandonedDocuments, insertWithinQuota } from "../shared/db/documents/document-storage";
 import { PeriodicChore } from "../shared/engine/maintenance/periodic-chore";
 import { CallerMeta, organizationOf } from "../shared/http/caller";
 import { jobStatusUrl } from "../shared/http/api-paths";
@@ -11,7 +11,6 @@ import { chunksParams, documentIdParams, searchParams } from "../shared/domains/
 import { deleteDocument } from "../shared/db/documents/delete-document";
 import { DocumentRow, PublicDocument, toPublicDocument } from "../shared/db/documents/document-record";
 import { findDocument } from "../shared/db/documents/find-document";
-import { insertDocument } from "../shared/db/documents/insert-document";
 import { listChunks } from "../shared/db/documents/list-chunks";
 import { searchChunks } from "../shared/db/documents/search-chunks";
 import { setDocumentJob, setDocumentStatus } from "../shared/db/documents/set-document-state";
@@ -81,20 +80,29 @@ export default class DocumentsService extends Service {
     }
     const organizationId = organizationOf(ctx);
     const quota = this.runtime.config.UPLOAD_QUOTA_BYTES;
-    const stored = await storedUploadBytes(this.runtime.db, organizationId);
-    if (stored + params.size > quota) {
+    const inserted = await insertWithinQuota(
+      this.runtime.db,
+      organizationId,
+      {
+        filename: params.originalName,
+        contentType: params.contentType,
+        sizeBytes: params.size,
+        storedPath: params.storedPath,
+        chunkSize: params.chunkSize,
+        overlap: params.overlap,
+      },
+      quota,
+    );
+    if (!("document" in inserted)) {
+      const { stored } = inserted;
       throw new ApiError(413, "QUOTA_EXCEEDED", `The organization's files waiting for processing would pass ${quota} bytes (UPLOAD_QUOTA_BYTES); ${stored} are stored`, { quota, stored });
     }
-    const document = await insertDocument(this.runtime.db, organizationId, {
-      filename: params.originalName,
-      contentType: params.contentType,
-      sizeBytes: params.size,
-      storedPath: params.storedPath,
-      chunkSize: params.chunkSize,
-      overlap: params.overlap,
-    });
+    const { document } = inserted;
     try {
-      const { job } = await enqueue(ctx, organizationId, processDocument, { documentId: document.id }, { idempotencyKey: `document:${document.id}` });
+      const { job } = await enqueue(ctx, organizationId, processDocument, { documentId: document.id }, {
+        idempotencyKey: `document:${document.id}`,
+        timeLimitMs: this.runtime.config.DOCUMENT_TIME_LIMIT_MS,
+      });
       await setDocumentJob(this.runtime.db, organizationId, document.id, job.id);
     } catch (error) {
       // No job, no document: the caller still owns the file and deletes it with its error answer.
@@ -133,7 +141,9 @@ export default class DocumentsService extends Service {
 
   /**
    * Removes the files of documents whose job was cancelled while queued or dead-lettered: their task
-   * never ran, so nothing else would. Every replica may run it; each step is idempotent.
+   * never ran, so nothing else would. A sweep of the tables rather than the jobs' end events: it
+   * also catches an end whose event this service missed (it was down, the event was lost). Every
+   * replica may run it; each step is idempotent.
    */
   private async removeAbandonedFiles(): Promise<void> {
     try {

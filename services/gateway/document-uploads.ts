@@ -5,6 +5,7 @@ import { apiPath } from "../../shared/http/api-paths";
 import { ApiError, validationFailed } from "../../shared/http/api-errors";
 import type { PublicDocument } from "../../shared/db/documents/document-record";
 import { chunkOptionsSchema } from "../../shared/domains/documents/chunk-text";
+import { leastChunks } from "../../shared/domains/documents/least-chunks";
 import { isDiskFull, MalformedUploadError, ReceivedFile, ReceivedUpload, receiveUploads, removeStored, UploadRejection } from "../../shared/domains/uploads/receive-uploads";
 import { sendError, sendJson, toErrorResponse } from "./error-response";
 
@@ -26,12 +27,6 @@ function uploadError(error: unknown): unknown {
   return error;
 }
 
-/** Text files' chunk count is about their size over the chunk step; one that obviously passes the cap is refused before any work. */
-function obviouslyTooManyChunks(file: Accepted, chunkSize: number, overlap: number, maxChunks: number): boolean {
-  const isText = file.contentType === "text/plain" || file.contentType === "text/markdown";
-  return isText && file.size / (chunkSize - overlap) > maxChunks;
-}
-
 /**
  * `POST /api/v1/documents` (one file) and `POST /api/v1/documents/batch` (up to 10): the request
  * body is streamed to UPLOAD_DIR by shared/domains/uploads, then each accepted file becomes a document and a
@@ -50,10 +45,11 @@ export async function handleDocumentUpload(req: IncomingRequest, res: ServerResp
       throw new ApiError(413, "TOO_MANY_FILES", batch ? `A batch holds at most ${MAX_BATCH_FILES} files` : "Send one file (use /documents/batch for several)");
     }
     if (upload.files.length === 0) throw new ApiError(422, "NO_FILE", "The multipart body holds no file");
-    const { chunkSize, overlap } = options.data;
-    const overflowing = upload.files.find((file): file is Accepted => file.accepted && obviouslyTooManyChunks(file, chunkSize, overlap, settings.DOCUMENT_MAX_CHUNKS));
+    const { chunkSize } = options.data;
+    const overflowing = upload.files.find((file): file is Accepted => file.accepted && leastChunks(file.contentType, file.size, chunkSize) > settings.DOCUMENT_MAX_CHUNKS);
     if (overflowing) {
-      throw new ApiError(422, "TOO_MANY_CHUNKS", `${overflowing.originalName} would make about ${Math.round(overflowing.size / (chunkSize - overlap))} chunks at chunkSize ${chunkSize}; at most ${settings.DOCUMENT_MAX_CHUNKS} (DOCUMENT_MAX_CHUNKS): use a larger chunkSize`);
+      const least = leastChunks(overflowing.contentType, overflowing.size, chunkSize);
+      throw new ApiError(422, "TOO_MANY_CHUNKS", `${overflowing.originalName} would make at least ${least} chunks at chunkSize ${chunkSize}; a document may make ${settings.DOCUMENT_MAX_CHUNKS} (DOCUMENT_MAX_CHUNKS): use a larger chunkSize`);
     }
     const create = async (file: Accepted) => {
       const document = await req.$ctx.call<PublicDocument, object>("documents.create", {

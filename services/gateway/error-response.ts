@@ -22,6 +22,9 @@ const BODY_PARSER_CODES: Record<string, string> = {
 /** Moleculer errors that mean "a service is not running", which is the server's problem, not the caller's. */
 const UNAVAILABLE = new Set(["SERVICE_NOT_FOUND", "SERVICE_NOT_AVAILABLE", "REQUEST_TIMEOUT"]);
 
+/** Server errors whose code and message are meant for the client: not ready (503), no room for an upload (507). */
+const TOLD_SERVER_ERRORS = new Set([503, 507]);
+
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
 }
@@ -39,7 +42,7 @@ export function toErrorResponse(raw: unknown): { status: number; body: ErrorBody
   }
   const candidate = [error.status, error.code].find((value) => typeof value === "number" && value >= 400 && value < 600);
   const status = typeof candidate === "number" ? candidate : 500;
-  if (status === 503 && type) {
+  if (TOLD_SERVER_ERRORS.has(status) && type) {
     return { status, body: { error: { code: type, message: error.message ?? "Not ready" } } };
   }
   if (status >= 500) {

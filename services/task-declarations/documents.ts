@@ -13,6 +13,7 @@ export const processDocument = declareTask(
     backoff: { type: "exponential", baseMs: 1_000, maxMs: 60_000, jitter: true },
     retryOn: [TransientError],
     // A safety net above the size limits (DOCUMENT_MAX_*): an attempt that hangs anyway is stopped.
+    // The documents service gives each job DOCUMENT_TIME_LIMIT_MS; this is the catalog's default.
     timeLimitMs: 30 * 60_000,
   },
   QUEUE_ROUTES,

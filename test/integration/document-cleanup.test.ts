@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { failDeadLettered } from "../../shared/db/jobs/fail-dead-lettered";
 import { formWith } from "../support/document-files";
 import { startStack, Stack } from "../support/stack";
 import { waitFor } from "../support/wait-for";
@@ -10,6 +11,7 @@ const UPLOAD_DIR = mkdtempSync(path.join(tmpdir(), "conveyor-upload-cleanup-"));
 process.env.UPLOAD_DIR = UPLOAD_DIR;
 process.env.WORKER_QUEUES = "default";
 process.env.UPLOAD_QUOTA_BYTES = String(300 * 1024);
+process.env.DOCUMENT_TIME_LIMIT_MS = "120000";
 
 type UploadAnswer = { id: string; job: { id: string }; error?: { code: string; details?: unknown } };
 const storedFiles = () => readdirSync(UPLOAD_DIR);
@@ -34,6 +36,8 @@ describe("uploaded files of documents that will never be processed, and the stor
     expect(refused.status).toBe(413);
     expect(refused.body.error).toMatchObject({ code: "QUOTA_EXCEEDED", details: { quota: 300 * 1024, stored: 200_000 } });
     expect(storedFiles()).toHaveLength(1);
+    // Each job carries the configured time limit.
+    expect(await stack.db("jobs").where({ id: first.body.job.id }).first()).toMatchObject({ time_limit_ms: 120_000 });
   });
 
   it("removes the file of a document whose job is cancelled while queued, and frees its quota", async () => {
@@ -45,5 +49,22 @@ describe("uploaded files of documents that will never be processed, and the stor
     expect(row.error).toMatch(/cancel/i);
     expect((await stack.http("GET", `/api/v1/documents/${waiting.id}`)).body.status).toBe("cancelled");
     expect((await upload("third.txt", "c ".repeat(100_000))).status).toBe(202);
+  });
+
+  it("removes the file of a document whose job was dead-lettered", async () => {
+    const [waiting] = await stack.db("documents").where({ organization_id: stack.organizationId, status: "queued" });
+    expect(storedFiles()).toHaveLength(1);
+    // What the dead-letter keeper does when RabbitMQ dead-letters the job's message.
+    expect(await failDeadLettered(stack.db, [waiting.job_id])).toBe(1);
+    await waitFor(async () => storedFiles(), (files) => files.length === 0, { timeoutMs: 10_000 });
+    const row = await waitFor(() => stack.db("documents").where({ id: waiting.id }).first(), (current) => current.status === "failed", { timeoutMs: 10_000 });
+    expect(row.error).toMatch(/dead-lettered/);
+  });
+
+  it("lets concurrent uploads take turns at the quota: only what fits is accepted", async () => {
+    expect(storedFiles()).toEqual([]);
+    const answers = await Promise.all(["d", "e", "f", "g"].map((letter) => upload(`${letter}.txt`, `${letter} `.repeat(100_000))));
+    expect(answers.map((answer) => answer.status).sort()).toEqual([202, 413, 413, 413]);
+    expect(storedFiles()).toHaveLength(1);
   });
 });

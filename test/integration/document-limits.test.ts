@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync } from "node:fs";
+import fs, { mkdtempSync, readdirSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -51,7 +51,7 @@ describe("upload limits: bombs, floods and broken uploads leave no file behind",
   });
 
   it("refuses a tiny-chunk text upload at once, and fails one whose chunk count only extraction shows", async () => {
-    const text = "Word ".repeat(40_000); // 200 KB: about 4,000 chunks at chunkSize 100, overlap 50
+    const text = "Word ".repeat(100_000); // 500 KB: at least 1,250 chunks at chunkSize 100, about 10,000 at overlap 50
     const refused = await upload([{ name: "flood.txt", data: text }], { chunkSize: "100", overlap: "50" });
     expect(refused.status).toBe(422);
     expect(refused.body.error).toMatchObject({ code: "TOO_MANY_CHUNKS" });
@@ -83,4 +83,56 @@ describe("upload limits: bombs, floods and broken uploads leave no file behind",
     await waitFor(async () => storedFiles(), (files) => files.length === 0, { timeoutMs: 5_000 });
     expect(await stack.db("documents").where({ organization_id: stack.organizationId, filename: "first.txt" })).toEqual([]);
   });
+
+  /** A batch whose body is written by hand: a complete first file, then `second` (a part's start and some bytes). */
+  function rawBatch(second: string, finish: (req: ReturnType<typeof request>) => void) {
+    const boundary = "conveyor-test-boundary";
+    const url = new URL(`${stack.baseUrl}/api/v1/documents/batch`);
+    return new Promise<{ status: number; body: UploadAnswer } | "connection closed">((resolve) => {
+      const req = request(
+        { host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { authorization: `Bearer ${stack.apiKey}`, "content-type": `multipart/form-data; boundary=${boundary}` } },
+        async (res) => {
+          const chunks: Buffer[] = [];
+          for await (const chunk of res) chunks.push(chunk as Buffer);
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) as UploadAnswer });
+        },
+      );
+      req.on("error", () => resolve("connection closed"));
+      req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="first.txt"\r\nContent-Type: text/plain\r\n\r\n${"complete first file ".repeat(500)}\r\n`);
+      req.write(`--${boundary}\r\n${second}`);
+      finish(req);
+    });
+  }
+
+  it("keeps no file of a batch whose body ends in the middle of its second file, and answers 400", async () => {
+    const answer = await rawBatch(`Content-Disposition: form-data; name="file"; filename="second.txt"\r\nContent-Type: text/plain\r\n\r\n${"half of the second ".repeat(2_000)}`, (req) => req.end());
+    expect(answer).toMatchObject({ status: 400, body: { error: { code: "MALFORMED_UPLOAD" } } });
+    expect(storedFiles()).toEqual([]);
+    expect(await stack.db("documents").where({ organization_id: stack.organizationId, filename: "first.txt" })).toEqual([]);
+  });
+
+  it("keeps nothing of a batch's second file that is not what it claims, and the first one only until it is processed", async () => {
+    const response = await upload([{ name: "fine.txt", data: "A short and fine text file." }, { name: "fake.pdf", data: "no PDF at all" }], {}, true);
+    expect(response.status).toBe(202);
+    const { items } = response.body as unknown as { items: { filename: string; status: string; documentId?: string }[] };
+    expect(items).toMatchObject([{ filename: "fine.txt", status: "queued" }, { filename: "fake.pdf", status: "rejected" }]);
+    expect(await settled(items[0].documentId!)).toMatchObject({ status: "ready" });
+    expect(storedFiles()).toEqual([]);
+  });
+
+  it("answers a full disk with 507 and no file, and keeps serving", async () => {
+    const createWriteStream = fs.createWriteStream;
+    // The upload's file is written to /dev/full: every write fails with ENOSPC, as on a full disk.
+    const full = jest.spyOn(fs, "createWriteStream").mockImplementation(() => createWriteStream("/dev/full", { flags: "w" }));
+    try {
+      const answer = await rawBatch(`Content-Disposition: form-data; name="file"; filename="second.txt"\r\nContent-Type: text/plain\r\n\r\n${"the second file ".repeat(20_000)}\r\n--conveyor-test-boundary--\r\n`, (req) => req.end());
+      expect(answer).toMatchObject({ status: 507, body: { error: { code: "INSUFFICIENT_STORAGE" } } });
+    } finally {
+      full.mockRestore();
+    }
+    expect(storedFiles()).toEqual([]);
+    expect((await fetch(`${stack.baseUrl}/health`)).status).toBe(200);
+    expect((await upload([{ name: "after.txt", data: "The disk has room again." }])).status).toBe(202);
+  });
+
 });

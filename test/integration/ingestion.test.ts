@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { PublicJob } from "../../shared/db/jobs/job-record";
@@ -237,6 +237,10 @@ describe("ingestion: data ingestion jobs", () => {
       const response = await stack.http("POST", "/api/v1/ingestion/jobs", { provider: "file", options: { path: foreign } });
       expect({ foreign, status: response.status }).toEqual({ foreign, status: 422 });
     }
+    // A link in the organization's own folder leads nowhere else either.
+    symlinkSync(path.join(otherFolder, "theirs.csv"), path.join(ownFolder, "linked.csv"));
+    const linked = await finished((await create({ provider: "file", options: { path: "linked.csv" } })).id);
+    expect(linked).toMatchObject({ status: "failed", error: "linked.csv leads outside the upload directory" });
   });
 
   it("refuses an unknown provider, invalid filters and invalid options with 422", async () => {

@@ -30,4 +30,12 @@ describe("toErrorResponse", () => {
       body: { error: { code: "SERVICE_UNAVAILABLE", message: "A required service is not available; try again" } },
     });
   });
+
+  it("tells a full disk (507) as such, with its code and message", () => {
+    const full = new ApiError(507, "INSUFFICIENT_STORAGE", "The server has no room for the upload right now; try again later");
+    expect(toErrorResponse(full)).toEqual({
+      status: 507,
+      body: { error: { code: "INSUFFICIENT_STORAGE", message: "The server has no room for the upload right now; try again later" } },
+    });
+  });
 });

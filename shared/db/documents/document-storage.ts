@@ -1,4 +1,6 @@
 import type { Knex } from "knex";
+import type { DocumentRow } from "./document-record";
+import { insertDocument, NewDocument } from "./insert-document";
 
 /** Bytes of an organization's uploaded files still on disk (documents not yet processed). */
 export async function storedUploadBytes(db: Knex, organizationId: string): Promise<number> {
@@ -7,6 +9,20 @@ export async function storedUploadBytes(db: Knex, organizationId: string): Promi
     [organizationId],
   );
   return Number(rows[0]?.bytes ?? 0);
+}
+
+/**
+ * Records the document unless the organization's waiting files would pass `quota` bytes; then it
+ * answers how many are stored. One organization's uploads take turns (a transaction-scoped advisory
+ * lock), so concurrent uploads cannot each see room that only one of them has.
+ */
+export async function insertWithinQuota(db: Knex, organizationId: string, document: NewDocument, quota: number): Promise<{ document: DocumentRow } | { stored: number }> {
+  return db.transaction(async (trx) => {
+    await trx.raw("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", [`upload-quota:${organizationId}`]);
+    const stored = await storedUploadBytes(trx, organizationId);
+    if (stored + document.sizeBytes > quota) return { stored };
+    return { document: await insertDocument(trx, organizationId, document) };
+  });
 }
 
 export interface AbandonedDocument {

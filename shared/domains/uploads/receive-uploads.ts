@@ -5,7 +5,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { once } from "node:events";
-import { pipeline } from "node:stream/promises";
+import { finished, pipeline } from "node:stream/promises";
 import busboy from "busboy";
 import { contentMismatch, DOCUMENT_TYPES, DocumentContentType, extensionOf, SNIFF_BYTES } from "../documents/document-types";
 import { sanitizeFilename } from "./sanitize-filename";
@@ -74,7 +74,10 @@ export async function receiveUploads(body: Readable, headers: IncomingHttpHeader
   });
   parser.on("file", (_field, stream, info) => {
     streams.push(stream);
-    pending.push(receiveFile(stream, sanitizeFilename(info.filename ?? ""), limits));
+    const received = receiveFile(stream, sanitizeFilename(info.filename ?? ""), limits);
+    // Settled below, once the body is read; until then a failed file must not count as unhandled.
+    received.catch(() => undefined);
+    pending.push(received);
   });
   let parseError: Error | undefined;
   try {
@@ -116,6 +119,12 @@ async function receiveFile(stream: Readable & { truncated?: boolean }, originalN
   // The generated name is the only path that reaches the file system; the client's name is just shown.
   const storedPath = path.join(limits.dir, `${randomUUID()}${extension}`);
   const out = createWriteStream(storedPath, { flags: "wx" });
+  // A write error (ENOSPC) is kept, not thrown: the rest of the body is still read, so the request
+  // can be answered (507) and the other parts settle. An 'error' nobody listens to would end the process.
+  let writeError: Error | undefined;
+  out.on("error", (error) => {
+    writeError ??= error;
+  });
   const head: Buffer[] = [];
   let headLength = 0;
   let sniffed = false;
@@ -124,7 +133,7 @@ async function receiveFile(stream: Readable & { truncated?: boolean }, originalN
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       size += chunk.length;
-      if (mismatch) continue; // drain the rest so later parts of the body can be read
+      if (mismatch || writeError) continue; // drain the rest so later parts of the body can be read
       if (!sniffed) {
         head.push(chunk);
         headLength += chunk.length;
@@ -134,15 +143,19 @@ async function receiveFile(stream: Readable & { truncated?: boolean }, originalN
           if (mismatch) continue;
         }
       }
-      if (!out.write(chunk)) await once(out, "drain");
+      // One chunk in flight at a time: memory stays bounded and a failed write is seen at once.
+      await new Promise<void>((resolve) => out.write(chunk, () => resolve()));
     }
     if (!sniffed) mismatch = contentMismatch(extension, Buffer.concat(head));
     out.end();
-    await once(out, "close");
+    await finished(out);
   } catch (error) {
+    writeError ??= error as Error;
+  }
+  if (writeError) {
     out.destroy();
     await rm(storedPath, { force: true });
-    throw error;
+    throw writeError;
   }
   if (stream.truncated) {
     await rm(storedPath, { force: true });

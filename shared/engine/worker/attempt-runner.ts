@@ -9,12 +9,15 @@ import type { TaskContext } from "../tasks/task-context";
 /** What the worker gives an attempt; the attempt runner adds the signal and `willRetry`. */
 export type AttemptContext = Omit<TaskContext, "signal" | "willRetry">;
 
+/** What of a job an attempt reads (a claimed row, or the test harness's stand-in). */
+export type AttemptJob = Pick<JobRow, "id" | "task" | "payload" | "attempts" | "max_attempts" | "claims" | "soft_time_limit_ms" | "time_limit_ms">;
+
 /**
  * Runs one attempt of a claimed job and says how it ended. Never throws. An attempt cut short by the
  * worker's shutdown is `interrupted`, whatever the task's retry policy: it was not the task's fault.
  */
 export async function runAttempt(
-  job: JobRow,
+  job: AttemptJob,
   task: TaskDefinition | undefined,
   context: AttemptContext,
   controller: AbortController,
