@@ -379,8 +379,9 @@ function operations(): Operations {
         upload: chunkOptionsSchema,
         responses: {
           202: { description: "Accepted; Location points at the document, job.statusUrl at its job", schema: documentSchema },
-          413: error("File larger than UPLOAD_MAX_BYTES, or more than one file"),
+          413: error("File larger than UPLOAD_MAX_BYTES, or more than one file; QUOTA_EXCEEDED past UPLOAD_QUOTA_BYTES"),
           415: error("Not multipart/form-data, or an extension other than .pdf, .docx, .txt, .md"),
+          507: error("INSUFFICIENT_STORAGE: the server's disk is full; nothing was kept"),
           ...AUTHENTICATED_ERRORS,
         },
       },
@@ -392,6 +393,7 @@ function operations(): Operations {
         responses: {
           202: { description: "Per file: queued (documentId, jobId, statusUrl) or rejected (reason)", schema: documentBatchSchema },
           413: error(`More than ${MAX_BATCH_FILES} files`),
+          507: error("INSUFFICIENT_STORAGE: the server's disk is full; no file of the batch was kept"),
           ...AUTHENTICATED_ERRORS,
         },
       },
