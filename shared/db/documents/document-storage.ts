@@ -3,7 +3,7 @@ import type { DocumentRow } from "./document-record";
 import { insertDocument, NewDocument } from "./insert-document";
 
 /** Bytes of an organization's uploaded files still on disk (documents not yet processed). */
-export async function storedUploadBytes(db: Knex, organizationId: string): Promise<number> {
+async function storedUploadBytes(db: Knex, organizationId: string): Promise<number> {
   const { rows } = await db.raw<{ rows: { bytes: string | null }[] }>(
     "SELECT sum(size_bytes) AS bytes FROM documents WHERE organization_id = ? AND status IN ('queued', 'processing')",
     [organizationId],
