@@ -14,7 +14,7 @@ import { JOB_UPDATES_BROADCAST } from "../shared/lib/event-names";
 import { METRIC, prometheusText, registerMetrics } from "../shared/engine/metrics";
 import { parseParams } from "../shared/http/parse-params";
 import { API_PREFIX } from "../shared/http/api-paths";
-import { jobIdParams, jobStreamParams } from "../shared/http/job-params";
+import { EVENT_ID, jobIdParams, jobStreamParams } from "../shared/http/job-params";
 import type { HttpContext } from "../shared/http/http-meta";
 import { handleDocumentUpload } from "./gateway/document-uploads";
 import { answerClientError, sendError, sendJson } from "./gateway/error-response";
@@ -55,7 +55,6 @@ function serveDashboardFile(res: ServerResponse, file: string, type: string): vo
 }
 
 const REPLAY_PAGE = 1_000;
-const EVENT_ID = /^\d{1,19}$/;
 
 function constantTimeEquals(given: string, expected: string): boolean {
   const [a, b] = [Buffer.from(given), Buffer.from(expected)];

@@ -17,7 +17,7 @@ import { jobRetention } from "../shared/engine/maintenance/job-retention";
 import { JobEnqueuer } from "../shared/engine/enqueue/job-enqueuer";
 import { organizationOf } from "../shared/http/caller";
 import { jobStatusUrl } from "../shared/http/api-paths";
-import { jobIdParams, jobListParams } from "../shared/http/job-params";
+import { EVENT_ID, jobIdParams, jobListParams } from "../shared/http/job-params";
 import { HttpContext, respondWith } from "../shared/http/http-meta";
 import { decodeCursor, encodeCursor } from "../shared/http/created-at-cursor";
 import { parseParams } from "../shared/http/parse-params";
@@ -38,7 +38,7 @@ const withStatusUrl = <Job extends PublicJob>(job: Job) => ({ ...job, statusUrl:
 const scheduleIdMeta = z.string().uuid("meta.scheduleId must be a schedule id (uuid)").optional();
 
 const updatesAfterParams = z.object({
-  afterId: z.string().regex(/^\d{1,19}$/, "must be an event id"),
+  afterId: z.string().regex(EVENT_ID, "must be an event id"),
   jobId: z.string().uuid().optional(),
   limit: z.number().int().min(1).max(5_000).default(1_000),
 });

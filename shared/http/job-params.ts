@@ -26,9 +26,12 @@ export const jobListParams = z.object({
   cursor: z.string().max(200).optional(),
 });
 
+/** A job_events id (bigint) as text: what Last-Event-ID, `lastEventId` and `afterId` carry. */
+export const EVENT_ID = /^\d{1,19}$/;
+
 export const jobStreamParams = z.object({
   jobId: z.string().uuid().optional(),
   ...jobFilterFields,
-  lastEventId: z.string().regex(/^\d{1,19}$/).optional().describe("Instead of the Last-Event-ID header: replay what came after this event"),
+  lastEventId: z.string().regex(EVENT_ID).optional().describe("Instead of the Last-Event-ID header: replay what came after this event"),
   token: z.string().max(500).optional().describe("A stream token from POST /stream-tokens, for EventSource clients that cannot send headers (never an API key)"),
 });
