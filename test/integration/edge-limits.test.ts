@@ -67,11 +67,11 @@ describe("edge limits: stream tokens, revocation, rate and stream limits, per-or
     const { id, key } = await freshKey();
     expect((await asKey(key, "GET", "/api/v1/jobs")).status).toBe(200);
     const token = ((await (await asKey(key, "POST", "/api/v1/stream-tokens")).json()) as { token: string }).token;
-    const { stdout } = await run("npx", ["tsx", "scripts/revoke-api-key.ts", id], { cwd: ROOT, env: process.env });
+    const { stdout } = await run(process.execPath, ["bin/conveyor.js", "apikey", "revoke", id], { cwd: ROOT, env: process.env });
     expect(stdout).toContain(`revoked key ${id}`);
     await waitFor(async () => (await asKey(key, "GET", "/api/v1/jobs")).status, (status) => status === 401, { timeoutMs: 5_000 });
     expect((await openStream(`token=${encodeURIComponent(token)}`)).status).toBe(401);
-    await expect(run("npx", ["tsx", "scripts/revoke-api-key.ts", id], { cwd: ROOT, env: process.env })).rejects.toMatchObject({ code: 1 });
+    await expect(run(process.execPath, ["bin/conveyor.js", "apikey", "revoke", id], { cwd: ROOT, env: process.env })).rejects.toMatchObject({ code: 5 });
   });
 
   it("answers 429 with Retry-After past a key's request rate, without slowing another key", async () => {

@@ -17,6 +17,7 @@ const row = (overrides: Partial<JobRow> = {}): JobRow => ({
   max_attempts: 3,
   claims: 1,
   interruptions: 0,
+  worker: "node-1",
   priority: 0,
   progress: null,
   result: null,

@@ -18,6 +18,7 @@ const update = (jobId: string, type: string, overrides: Partial<JobUpdate["job"]
     attempts: 1,
     maxAttempts: 3,
     interruptions: 0,
+    worker: null,
     priority: 0,
     progress: null,
     result: null,

@@ -5,7 +5,7 @@ import { withEventsAndNotify } from "./record-events";
 export interface ClaimOptions {
   /** How long the claim holds without renewal. */
   leaseMs: number;
-  /** Named in the `running` event. */
+  /** The claiming node: stored in `worker` and named in the `running` event. */
   workerId: string;
   /** A job whose worker was lost this many times is not taken over again (the caller fails it). */
   maxInterruptions: number;
@@ -23,7 +23,7 @@ const CLAIM_JOBS = withEventsAndNotify(
                      interruptions = CASE WHEN status = 'running' THEN interruptions + 1 ELSE interruptions END,
                      claims = claims + 1,
                      started_at = now(), updated_at = now(),
-                     lease_expires_at = now() + make_interval(secs => ? / 1000.0), progress = NULL,
+                     lease_expires_at = now() + make_interval(secs => ? / 1000.0), progress = NULL, worker = ?::text,
                      published_at = COALESCE(published_at, now())
      WHERE id = ANY(?::uuid[])
        AND (run_at IS NULL OR run_at <= now())
@@ -33,7 +33,7 @@ const CLAIM_JOBS = withEventsAndNotify(
    ),
    changed AS (
      SELECT id, organization_id, 'running' AS type,
-            jsonb_build_object('attempt', attempts, 'claim', claims, 'worker', ?::text) AS data
+            jsonb_build_object('attempt', attempts, 'claim', claims, 'worker', worker) AS data
      FROM updated
    )`,
   "SELECT * FROM updated",
@@ -45,7 +45,7 @@ const CLAIM_JOBS = withEventsAndNotify(
  * running elsewhere, finished or cancelled claims nothing.
  */
 export async function claimJobs(db: Knex, ids: string[], options: ClaimOptions): Promise<JobRow[]> {
-  const { rows } = await db.raw<{ rows: JobRow[] }>(CLAIM_JOBS, [options.leaseMs, ids, options.maxInterruptions, options.workerId]);
+  const { rows } = await db.raw<{ rows: JobRow[] }>(CLAIM_JOBS, [options.leaseMs, options.workerId, ids, options.maxInterruptions]);
   return rows;
 }
 

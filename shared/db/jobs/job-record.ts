@@ -50,6 +50,8 @@ export interface JobRow {
   callback_url: string | null;
   schedule_id: string | null;
   lease_expires_at: Date | null;
+  /** The node that runs the current attempt, or ran the last one. */
+  worker: string | null;
   published_at: Date | null;
   dead_lettered_at: Date | null;
   created_at: Date;
@@ -69,6 +71,8 @@ export interface PublicJob {
   maxAttempts: number;
   /** Attempts cut short by a shutdown or a lost worker; they do not count towards maxAttempts. */
   interruptions: number;
+  /** The worker node that runs the current attempt, or ran the last one. */
+  worker: string | null;
   priority: number;
   progress: JobProgress | null;
   result: unknown;
@@ -99,6 +103,7 @@ export function toPublicJob(row: JobRow): PublicJob {
     attempts: row.attempts,
     maxAttempts: row.max_attempts,
     interruptions: row.interruptions,
+    worker: row.worker,
     priority: row.priority,
     progress: row.progress,
     result: row.result,

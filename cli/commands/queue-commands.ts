@@ -1,0 +1,89 @@
+import { createInterface } from "node:readline/promises";
+import type { Command } from "commander";
+import type { PublicJob } from "../../shared/db/jobs/job-record";
+import { CliError, EXIT } from "../exit-codes";
+import { GatewayClient } from "../gateway-client";
+import { formatTable, OutputOptions, print, when } from "../output";
+
+interface QueueOverview {
+  queue: string;
+  consumers: number | null;
+  jobs: { scheduled: number; queued: number; running: number; retrying: number };
+}
+
+async function confirm(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) throw new CliError(`${question} Not asked: stdin is not a terminal; pass --yes to confirm`, EXIT.usage);
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await prompt.question(`${question} [y/N] `)).trim());
+  } finally {
+    prompt.close();
+  }
+}
+
+export function registerQueueCommands(program: Command, output: () => OutputOptions): void {
+  program
+    .command("queues")
+    .description("Each queue: consumers and your organization's waiting, running and retrying jobs")
+    .action(async () => {
+      const { items } = await GatewayClient.fromEnvironment().get<{ items: QueueOverview[] }>("/queues");
+      print(output(), { items }, (data) =>
+        formatTable(data.items, [
+          { header: "queue", value: (row) => row.queue },
+          { header: "consumers", value: (row) => row.consumers },
+          { header: "scheduled", value: (row) => row.jobs.scheduled },
+          { header: "queued", value: (row) => row.jobs.queued },
+          { header: "running", value: (row) => row.jobs.running },
+          { header: "retrying", value: (row) => row.jobs.retrying },
+        ]),
+      );
+    });
+
+  program
+    .command("inspect")
+    .description("Look at what runs right now")
+    .command("active")
+    .description("Your organization's running jobs, by the worker node that runs them (celery inspect active)")
+    .action(async () => {
+      const jobs = await GatewayClient.fromEnvironment().getAll<PublicJob>("/jobs", { status: "running" });
+      const byWorker: Record<string, PublicJob[]> = {};
+      for (const job of jobs) (byWorker[job.worker ?? "unknown"] ??= []).push(job);
+      print(output(), { workers: byWorker }, ({ workers }) => {
+        const nodes = Object.keys(workers).sort();
+        if (nodes.length === 0) return "no running jobs";
+        return nodes
+          .map((node) =>
+            [
+              `${node} (${workers[node].length} running)`,
+              formatTable(workers[node], [
+                { header: "id", value: (job) => job.id },
+                { header: "task", value: (job) => job.task },
+                { header: "queue", value: (job) => job.queue },
+                { header: "attempt", value: (job) => `${job.attempts}/${job.maxAttempts}` },
+                { header: "progress", value: (job) => (job.progress ? `${job.progress.percent}%` : null) },
+                { header: "started", value: (job) => when(job.startedAt) },
+              ]).replace(/^/gm, "  "),
+            ].join("\n"),
+          )
+          .join("\n\n");
+      });
+    });
+
+  program
+    .command("purge")
+    .description("Cancel your organization's waiting jobs on a queue (running ones finish)")
+    .argument("<queue>")
+    .option("-y, --yes", "do not ask for confirmation")
+    .action(async (queue: string, options: { yes?: boolean }) => {
+      const client = GatewayClient.fromEnvironment();
+      const { items } = await client.get<{ items: QueueOverview[] }>("/queues");
+      const known = items.find((item) => item.queue === queue);
+      if (!known) throw new CliError(`No queue ${queue}; queues: ${items.map((item) => item.queue).join(", ")}`, EXIT.notFound);
+      const waiting = known.jobs.scheduled + known.jobs.queued + known.jobs.retrying;
+      if (!options.yes && !(await confirm(`Cancel ${waiting} waiting job(s) on ${queue}?`))) {
+        throw new CliError("Not purged", EXIT.usage);
+      }
+      const purged = await client.post<{ queue: string; cancelled: number }>(`/queues/${encodeURIComponent(queue)}/purge`);
+      print(output(), purged, ({ cancelled }) => `cancelled ${cancelled} waiting job(s) on ${queue}`);
+    });
+}
