@@ -27,6 +27,10 @@ COPY config ./config
 COPY shared ./shared
 COPY services ./services
 COPY scripts ./scripts
+COPY cli ./cli
+COPY bin ./bin
+# `conveyor` on the PATH, e.g. `docker compose exec api conveyor inspect active`.
+RUN ln -s /app/bin/conveyor.js /usr/local/bin/conveyor
 # The uploads volume takes this directory's owner when Docker first creates it.
 RUN mkdir -p /data/uploads && chown node:node /data/uploads
 USER node

@@ -94,6 +94,13 @@ describe("Dockerfile", () => {
     expect(dockerfile).toMatch(/^USER (?!root)\w+/m);
   });
 
+  it("copies every source folder npm start and the conveyor command load, and puts conveyor on the PATH", () => {
+    const copied = [...dockerfile.matchAll(/^COPY (?!--from)(\S+) /gm)].map((match) => match[1]);
+    expect(copied).toEqual(expect.arrayContaining(["config", "shared", "services", "scripts", "cli", "bin"]));
+    const bin = (JSON.parse(read("package.json")) as { bin: Record<string, string> }).bin.conveyor;
+    expect(dockerfile).toContain(`ln -s /app/${bin} /usr/local/bin/conveyor`);
+  });
+
   it("starts with an npm script that exists", () => {
     const command = dockerfile.match(/^CMD \["npm", *"(?:run", *")?([\w:-]+)"\]/m)?.[1];
     const scripts = (JSON.parse(read("package.json")) as { scripts: Record<string, string> }).scripts;
