@@ -30,6 +30,11 @@ export function runtimeFor(broker: ServiceBroker): Promise<Runtime> {
   return runtime;
 }
 
+/** Gives the broker this runtime instead of one created on first use: how runTask hands a task its test's database. */
+export function provideRuntime(broker: ServiceBroker, runtime: Runtime): void {
+  runtimes.set(broker, Promise.resolve(runtime));
+}
+
 export async function closeRuntime(broker: ServiceBroker): Promise<void> {
   const runtime = runtimes.get(broker);
   if (!runtime) return;
@@ -40,16 +45,15 @@ export async function closeRuntime(broker: ServiceBroker): Promise<void> {
   await db.destroy();
 }
 
-async function createRuntime(broker: ServiceBroker): Promise<Runtime> {
-  const settings = config();
-  const db = createDb(settings.DATABASE_URL, settings.DATABASE_POOL_MAX);
-  await migrateLatest(db);
-  const amqp = new AmqpClient(settings.AMQP_URL, broker.getLogger("amqp"), `conveyor:${broker.nodeID}`);
-  await amqp.start();
+/**
+ * The runtime around a knex pool, with nothing connected yet: the AMQP client connects on `start()`,
+ * the listener on its first `listen()`.
+ */
+export function assembleRuntime(broker: ServiceBroker, settings: Config, db: Db): Runtime {
   return {
     config: settings,
     db,
-    amqp,
+    amqp: new AmqpClient(settings.AMQP_URL, broker.getLogger("amqp"), `conveyor:${broker.nodeID}`),
     listener: new PostgresListener({ databaseUrl: settings.DATABASE_URL, logger: broker.getLogger("pg-listener"), applicationName: "conveyor-listener" }),
     topology: {
       prefix: settings.QUEUE_PREFIX,
@@ -57,4 +61,13 @@ async function createRuntime(broker: ServiceBroker): Promise<Runtime> {
       deliveryLimit: settings.QUEUE_DELIVERY_LIMIT,
     },
   };
+}
+
+async function createRuntime(broker: ServiceBroker): Promise<Runtime> {
+  const settings = config();
+  const db = createDb(settings.DATABASE_URL, settings.DATABASE_POOL_MAX);
+  await migrateLatest(db);
+  const runtime = assembleRuntime(broker, settings, db);
+  await runtime.amqp.start();
+  return runtime;
 }

@@ -2,7 +2,10 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { LoggerInstance, ServiceBroker } from "moleculer";
 import type { z } from "zod";
+import { Config, config } from "../../config";
 import type { JobError } from "../db/jobs/job-record";
+import type { Db } from "../db/knex";
+import { assembleRuntime, provideRuntime } from "../engine/runtime";
 import type { TaskDefinition } from "../engine/tasks/define-task";
 import { JobCancelledError } from "../engine/tasks/task-errors";
 import { runAttempt } from "../engine/worker/attempt-runner";
@@ -19,6 +22,13 @@ export interface RunTaskOptions {
   signal?: AbortSignal;
   /** For tasks that call other services through `ctx.broker`; by default a broker with no services. */
   broker?: ServiceBroker;
+  /**
+   * What `runtimeFor(ctx.broker)` gives the task: a runtime around the test's (migrated) database and
+   * this configuration (default: the environment's). Its AMQP client is never started and its listener
+   * connects only if the task listens, so a domain task runs against Postgres with no RabbitMQ. Without
+   * it, a task that asks for the runtime creates the node's own, which connects to both.
+   */
+  runtime?: { db: Db; config?: Config };
 }
 
 export interface RecordedProgress {
@@ -70,10 +80,11 @@ function recordingLogger(logs: RecordedLog[], attempt: () => number): LoggerInst
 }
 
 /**
- * Runs a task defined with `defineTask` in this process, with no broker and no database: Celery's
- * `task_always_eager`. The payload is validated as the API validates it; each attempt runs through
- * the worker's own attempt runner (time limits, retry policy, `willRetry`), with a real `ctx` whose
- * progress and log lines are recorded. Retries follow the task's policy, at once unless `waitBackoff`.
+ * Runs a task defined with `defineTask` in this process, with no broker and no database (or the
+ * test's, through `runtime`): Celery's `task_always_eager`. The payload is validated as the API
+ * validates it; each attempt runs through the worker's own attempt runner (time limits, retry policy,
+ * `willRetry`), with a real `ctx` whose progress and log lines are recorded. Retries follow the task's
+ * policy, at once unless `waitBackoff`.
  *
  *   const run = await runTask(enrichIssue, { issueId, version: 1 }, { maxAttempts: 2 });
  *   expect(run).toMatchObject({ status: "succeeded", attempts: 1 });
@@ -86,6 +97,7 @@ export async function runTask<Schema extends z.ZodTypeAny, Result>(
   const parsed = task.payload.safeParse(payload);
   if (!parsed.success) throw new TaskPayloadError(`Payload does not match task "${task.name}"`, parsed.error.issues);
   const broker = options.broker ?? new ServiceBroker({ logger: false, transporter: null, metrics: false });
+  if (options.runtime) provideRuntime(broker, assembleRuntime(broker, options.runtime.config ?? config(), options.runtime.db));
   const job = {
     id: randomUUID(),
     task: task.name,

@@ -1,10 +1,13 @@
 import { z } from "zod";
 import { fail, sleepTask } from "../../services/demo.tasks";
+import { config } from "../../config";
+import { createDb } from "../../shared/db/knex";
+import { runtimeFor } from "../../shared/engine/runtime";
 import { defineTask } from "../../shared/engine/tasks/define-task";
 import { TransientError } from "../../shared/engine/tasks/task-errors";
 import { runTask, TaskPayloadError } from "../../shared/testing/run-task";
 
-describe("runTask: a task run eagerly, in-process, with no broker or database", () => {
+describe("runTask: a task run eagerly, in-process, with no broker, and no database unless the test gives one", () => {
   it("retries per the task's policy without waiting, and returns attempts, errors and the delays it skipped", async () => {
     const run = await runTask(fail, { failTimes: 2 });
     expect(run).toMatchObject({ status: "succeeded", result: { succeededOnAttempt: 3 }, attempts: 3 });
@@ -48,5 +51,23 @@ describe("runTask: a task run eagerly, in-process, with no broker or database", 
     expect(seen).toEqual([true, false]);
     const timed = await runTask(sleepTask, { ms: 10_000 }, { timeLimitMs: 50, maxAttempts: 1 });
     expect(timed).toMatchObject({ status: "failed", error: { type: "TimeLimitExceededError" } });
+  });
+
+  it("gives a task that asks for the node's runtime the test's database and configuration, with RabbitMQ never connected", async () => {
+    const db = createDb(); // knex connects on its first query: this test makes none
+    const probe = defineTask({
+      name: "test.runtime",
+      payload: z.object({}),
+      async run(ctx) {
+        const runtime = await runtimeFor(ctx.broker);
+        return { sameDb: runtime.db === db, uploadDir: runtime.config.UPLOAD_DIR, amqpConnected: runtime.amqp.connected };
+      },
+    });
+    try {
+      const run = await runTask(probe, {}, { runtime: { db, config: { ...config(), UPLOAD_DIR: "/elsewhere" } } });
+      expect(run).toMatchObject({ status: "succeeded", result: { sameDb: true, uploadDir: "/elsewhere", amqpConnected: false } });
+    } finally {
+      await db.destroy();
+    }
   });
 });
