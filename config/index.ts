@@ -49,6 +49,8 @@ export const configSchema = z.object({
   /** A failed or cancelled job is kept this long after it finished (it may be looked into or replayed). */
   JOB_RETENTION_FAILED_MS: positive(30 * 24 * 3_600_000),
   SWEEP_INTERVAL_MS: positive(5_000),
+  /** A waiting job no worker has claimed this long, with no message sent since, is sent again (once; the claim drops the spare). */
+  REPUBLISH_AFTER_MS: positive(60_000),
   SHUTDOWN_GRACE_MS: integer(10_000),
   METRICS_ENABLED: z
     .enum(["true", "false"])

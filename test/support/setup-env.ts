@@ -5,6 +5,7 @@ process.env.PORT = "0";
 process.env.HOST = "127.0.0.1";
 process.env.JOB_LEASE_MS ??= "2000";
 process.env.SWEEP_INTERVAL_MS ??= "1000";
+process.env.REPUBLISH_AFTER_MS ??= "3000";
 process.env.SHUTDOWN_GRACE_MS ??= "2000";
 process.env.METRICS_PORT ??= "0"; // several nodes share this machine in tests
 // The suite's receivers (webhooks, callbacks, ingestion sources) listen on loopback, which the outbound

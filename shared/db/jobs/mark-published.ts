@@ -1,7 +1,7 @@
 import type { Knex } from "knex";
 
 /**
- * Notes that the broker confirmed these jobs' messages, so the sweeper leaves them alone. Rows a
+ * Notes that the sweeper sent these jobs' messages again, so it leaves them alone afterwards. Rows a
  * worker holds (claiming or finishing them) are skipped rather than waited for: waiting is how this
  * statement and a worker's batch deadlocked, and a claimed job is marked published by its claim.
  */
@@ -21,11 +21,12 @@ export interface UnpublishedJob {
 }
 
 /**
- * Jobs last changed at least `olderThanMs` ago whose message was never confirmed by the broker (it was
- * down, or the process died between commit and publish), and long attempts that let go of their
- * message (`detachAttempt`) and then lost their worker: their lease ran out, and a new message lets a
- * worker take them over. Rows locked by another sweeper are skipped; the caller publishes them and
- * marks them published in the same transaction.
+ * Waiting jobs due and last changed at least `olderThanMs` ago that no claim and no sweep has marked
+ * published (a new job's confirmed publish writes nothing, so this includes jobs still waiting in
+ * a long queue), and long attempts that let go of their message (`detachAttempt`) and then lost
+ * their worker: their lease ran out, and a new message lets a worker take them over. Rows locked by
+ * another sweeper are skipped; the caller publishes them and marks them published in the same
+ * transaction.
  */
 export async function lockUnpublishedJobs(
   trx: Knex.Transaction,
@@ -35,8 +36,8 @@ export async function lockUnpublishedJobs(
   const { rows } = await trx.raw<{ rows: UnpublishedJob[] }>(
     `SELECT id, task, queue, run_at FROM jobs
      WHERE published_at IS NULL
-       AND updated_at < now() - make_interval(secs => ? / 1000.0)
-       AND (status IN ('scheduled', 'queued', 'retrying') OR (status = 'running' AND lease_expires_at < now()))
+       AND ((status IN ('scheduled', 'queued', 'retrying') AND GREATEST(updated_at, run_at) < now() - make_interval(secs => ? / 1000.0))
+            OR (status = 'running' AND lease_expires_at < now()))
      ORDER BY updated_at
      LIMIT ?
      FOR UPDATE SKIP LOCKED`,

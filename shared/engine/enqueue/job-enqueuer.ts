@@ -29,14 +29,20 @@ interface PendingEnqueue {
 
 const ENQUEUE_BATCH = 1_000;
 
+type PublishableJob = Pick<JobRow, "id" | "task" | "queue" | "run_at">;
+
 /**
  * Validates, records and publishes jobs. Concurrent calls share one INSERT and one confirmed publish
  * burst (group commit), so many single-job API requests cost about what one bulk request does.
- * The row is committed before its message is published; if publishing fails the job stays
- * unpublished and the sweeper sends it later, so an accepted job is never lost.
+ * The row is committed before its message is published, and a confirmed publish writes nothing
+ * more (decision 23): if publishing fails, this process keeps the jobs and sends them again on the
+ * sweeper's next round (`retryUnconfirmed`); if the process dies first, the sweeper of any jobs
+ * service finds them in Postgres after REPUBLISH_AFTER_MS. An accepted job is never lost.
  */
 export class JobEnqueuer {
   private readonly batcher: SerialBatcher<PendingEnqueue>;
+  /** Jobs whose publish failed in this process, until a retry is confirmed. */
+  private readonly unconfirmed = new Map<string, PublishableJob>();
 
   constructor(
     private readonly db: Knex,
@@ -136,28 +142,44 @@ export class JobEnqueuer {
     settle.forEach((answer) => answer());
   }
 
-  /**
-   * Publishes jobs and marks them published (through `db`, which may be the sweeper's transaction);
-   * on failure they stay unpublished for the sweeper.
-   */
-  async publishCreated(rows: Pick<JobRow, "id" | "task" | "queue" | "run_at">[], db: Knex = this.db): Promise<void> {
+  /** Publishes new jobs; those the broker does not confirm are kept for `retryUnconfirmed`. */
+  async publishCreated(rows: PublishableJob[]): Promise<void> {
     if (rows.length === 0) return;
-    const now = Date.now();
     try {
-      await this.publisher.publish(
-        rows.map((row) => ({
-          id: row.id,
-          task: row.task,
-          queue: row.queue,
-          delayMs: row.run_at ? Math.max(0, row.run_at.getTime() - now) : 0,
-        })),
-      );
-      await markPublished(
-        db,
-        rows.map((row) => row.id),
-      );
+      await this.publish(rows);
     } catch (error) {
+      for (const row of rows) this.unconfirmed.set(row.id, row);
       this.logger.warn(`Publishing ${rows.length} jobs failed; the sweeper will retry`, error);
     }
+  }
+
+  /**
+   * Sends jobs again and marks them published (through `db`, which may be the sweeper's
+   * transaction), so the sweeper does not send them once more. Throws when the broker refuses.
+   */
+  async republish(rows: PublishableJob[], db: Knex = this.db): Promise<void> {
+    if (rows.length === 0) return;
+    await this.publish(rows);
+    await markPublished(db, rows.map((row) => row.id));
+  }
+
+  /** The sweeper's first step in this process: jobs whose publish failed here, sent again. */
+  async retryUnconfirmed(): Promise<void> {
+    const rows = [...this.unconfirmed.values()].slice(0, ENQUEUE_BATCH);
+    if (rows.length === 0) return;
+    await this.republish(rows);
+    for (const row of rows) this.unconfirmed.delete(row.id);
+  }
+
+  private publish(rows: PublishableJob[]): Promise<void> {
+    const now = Date.now();
+    return this.publisher.publish(
+      rows.map((row) => ({
+        id: row.id,
+        task: row.task,
+        queue: row.queue,
+        delayMs: row.run_at ? Math.max(0, row.run_at.getTime() - now) : 0,
+      })),
+    );
   }
 }

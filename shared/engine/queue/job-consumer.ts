@@ -1,4 +1,5 @@
 import type { Channel, ChannelModel, ConsumeMessage } from "amqplib";
+import { AckCoalescer } from "./ack-coalescer";
 import type { AmqpClient, Logger } from "./amqp-client";
 import { declareQueueTopology, TopologyOptions, workQueueName } from "./topology";
 
@@ -27,8 +28,8 @@ const CHANNEL_REOPEN_DELAY_MS = 1_000;
 
 /** Consumes a set of queues with a prefetch each, re-subscribing after every reconnect. */
 export class JobConsumer {
-  /** Open channels and the consumer tag of each. */
-  private readonly channels = new Map<Channel, string>();
+  /** Open channels, with the consumer tag and the ack coalescer of each. */
+  private readonly channels = new Map<Channel, { consumerTag: string; acks: AckCoalescer }>();
   private readonly hook = (connection: ChannelModel) => this.subscribe(connection);
   private stopped = false;
 
@@ -51,13 +52,16 @@ export class JobConsumer {
   async cancel(): Promise<void> {
     this.stopped = true;
     this.client.removeHook(this.hook);
-    for (const [channel, consumerTag] of this.channels) await channel.cancel(consumerTag).catch(() => undefined);
+    for (const [channel, { consumerTag }] of this.channels) await channel.cancel(consumerTag).catch(() => undefined);
   }
 
   /** Closes the channels: every unsettled message goes back to its queue. */
   async close(): Promise<void> {
     await this.cancel();
-    for (const channel of this.channels.keys()) await channel.close().catch(() => undefined);
+    for (const [channel, { acks }] of this.channels) {
+      acks.flush(); // acks of this turn, before the close hands back what is left
+      await channel.close().catch(() => undefined);
+    }
     this.channels.clear();
   }
 
@@ -75,8 +79,10 @@ export class JobConsumer {
     const channel = await connection.createChannel();
     channel.on("error", (error: Error) => this.logger.warn(`Channel for ${queue} failed: ${error.message}`));
     let open = true;
+    const acks = new AckCoalescer(channel);
     channel.on("close", () => {
       open = false;
+      acks.clear();
       this.channels.delete(channel);
       if (this.stopped || this.client.currentConnection !== connection) return;
       setTimeout(() => {
@@ -96,14 +102,20 @@ export class JobConsumer {
         settled = true;
         action();
       };
+      const nack = (requeue: boolean) => {
+        acks.flush();
+        acks.forget(message);
+        channel.nack(message, false, requeue);
+      };
+      acks.track(message);
       this.handler({
         queue,
         message,
-        ack: settleOnce(() => channel.ack(message)),
-        requeue: settleOnce(() => channel.nack(message, false, true)),
-        deadLetter: settleOnce(() => channel.nack(message, false, false)),
+        ack: settleOnce(() => acks.ack(message)),
+        requeue: settleOnce(() => nack(true)),
+        deadLetter: settleOnce(() => nack(false)),
       });
     });
-    this.channels.set(channel, consumerTag);
+    this.channels.set(channel, { consumerTag, acks });
   }
 }
