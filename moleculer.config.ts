@@ -1,7 +1,7 @@
 import type { BrokerOptions } from "moleculer";
 import { config } from "./config";
 import { metricsOptions } from "./shared/engine/metrics";
-import { conveyorMiddlewares } from "./shared/engine/worker/broker-middlewares";
+import { conveyorMiddlewareOptions } from "./shared/engine/worker/broker-middlewares";
 
 const settings = config();
 const transporterUrl = settings.TRANSPORTER ?? settings.AMQP_URL;
@@ -26,7 +26,7 @@ const brokerConfig: BrokerOptions = {
   requestTimeout: 30_000,
   retryPolicy: { enabled: false },
   metrics: metricsOptions(settings.METRICS_ENABLED, settings.METRICS_PORT),
-  middlewares: conveyorMiddlewares(),
+  ...conveyorMiddlewareOptions(),
 };
 
 export default brokerConfig;

@@ -5,7 +5,7 @@ import AuthService from "../services/auth.service";
 import GatewayService from "../services/gateway.service";
 import JobsService from "../services/jobs.service";
 import { metricsOptions } from "../shared/engine/metrics";
-import { conveyorMiddlewares } from "../shared/engine/worker/broker-middlewares";
+import { conveyorMiddlewareOptions } from "../shared/engine/worker/broker-middlewares";
 
 /** The producer side, in the benchmark's process: gateway, auth and jobs on one broker. */
 export interface Producer {
@@ -27,7 +27,7 @@ export async function startProducer(): Promise<Producer> {
     nodeID: `bench-producer-${process.pid}`,
     transporter: null,
     logger: { type: "Console", options: { level: process.env.LOG_LEVEL ?? "warn" } },
-    middlewares: conveyorMiddlewares(),
+    ...conveyorMiddlewareOptions(),
     metrics: metricsOptions(true, 0),
     skipProcessEventRegistration: true,
   });

@@ -16,7 +16,7 @@ import { createApiKey, createOrganization } from "../../shared/db/api-keys";
 import { createDb, Db, migrateLatest } from "../../shared/db/knex";
 import type { PublicJob } from "../../shared/db/jobs/job-record";
 import { metricsOptions } from "../../shared/engine/metrics";
-import { conveyorMiddlewares } from "../../shared/engine/worker/broker-middlewares";
+import { conveyorMiddlewareOptions } from "../../shared/engine/worker/broker-middlewares";
 
 export interface Stack {
   broker: ServiceBroker;
@@ -70,7 +70,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     transporter: options.transporter ?? null,
     nodeID: options.nodeID,
     logger: { type: "Console", options: { level: process.env.LOG_LEVEL ?? "warn" } },
-    middlewares: [...conveyorMiddlewares(), ...(options.middlewares ?? [])],
+    ...conveyorMiddlewareOptions(options.middlewares),
     metrics: metricsOptions(true, 0),
     skipProcessEventRegistration: true,
   });
