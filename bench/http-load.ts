@@ -10,6 +10,11 @@ export interface HttpLoadOptions {
   task: string;
   maxAttempts?: number;
   requestTimeoutMs?: number;
+  /**
+   * Open loop: start one request every 1/rate s whatever the answers (requests in flight are then
+   * not bounded by `concurrency`, which only sizes the socket pool). Undefined: closed loop.
+   */
+  ratePerSecond?: number;
 }
 
 /** One POST; resolves with the status and body once the response has been read. */
@@ -34,25 +39,45 @@ export async function runHttpLoad(options: HttpLoadOptions): Promise<LoadResult>
   const headers = { authorization: `Bearer ${options.apiKey}`, "content-type": "application/json" };
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
   const recorder = new LoadRecorder();
-  let next = 0;
-  const sender = async () => {
-    while (next < options.total) {
-      const index = next++;
-      const body = JSON.stringify({
-        task: options.task,
-        payload: { text: `bench ${index}` },
-        ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
-      });
-      await recorder.time(1, async () => {
-        const answer = await post(agent, url, headers, body, timeoutMs);
-        if (answer.status !== 202) throw new Error(`HTTP ${answer.status}: ${answer.body.slice(0, 200)}`);
-      });
-    }
+  const send = (index: number) => {
+    const body = JSON.stringify({
+      task: options.task,
+      payload: { text: `bench ${index}` },
+      ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+    });
+    return recorder.time(1, async () => {
+      const answer = await post(agent, url, headers, body, timeoutMs);
+      if (answer.status !== 202) throw new Error(`HTTP ${answer.status}: ${answer.body.slice(0, 200)}`);
+    });
   };
   try {
-    await Promise.all(Array.from({ length: options.concurrency }, sender));
+    if (options.ratePerSecond) await openLoop(options.total, options.ratePerSecond, send, recorder);
+    else {
+      let next = 0;
+      const sender = async () => {
+        while (next < options.total) await send(next++);
+      };
+      await Promise.all(Array.from({ length: options.concurrency }, sender));
+    }
   } finally {
     agent.destroy();
   }
   return recorder.result();
+}
+
+/**
+ * Starts request i at start + i/rate, not when an earlier one is answered, so a slow answer does not
+ * slow the arrivals (no coordinated omission). How late each start was is recorded.
+ */
+async function openLoop(total: number, rate: number, send: (index: number) => Promise<void>, recorder: LoadRecorder): Promise<void> {
+  const start = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let index = 0; index < total; index++) {
+    const due = start + (index * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    recorder.sendLag(Math.max(0, performance.now() - due));
+    inFlight.push(send(index));
+  }
+  await Promise.all(inFlight);
 }

@@ -10,6 +10,8 @@ export interface LoadResult {
   failures: string[];
   /** Round-trip milliseconds of each call or request. */
   callMs: number[];
+  /** Open loop only: how late each request was started against its schedule, ms. */
+  sendLagMs: number[];
 }
 
 export class LoadRecorder {
@@ -19,6 +21,11 @@ export class LoadRecorder {
   private failed = 0;
   private readonly failures = new Set<string>();
   private readonly callMs: number[] = [];
+  private readonly sendLagMs: number[] = [];
+
+  sendLag(ms: number): void {
+    this.sendLagMs.push(ms);
+  }
 
   /** Runs one call, timing it; `jobs` is how many jobs it enqueues. */
   async time(jobs: number, call: () => Promise<void>): Promise<void> {
@@ -43,6 +50,7 @@ export class LoadRecorder {
       failed: this.failed,
       failures: [...this.failures],
       callMs: this.callMs,
+      sendLagMs: this.sendLagMs,
     };
   }
 }

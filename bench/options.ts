@@ -10,6 +10,8 @@ export interface BenchOptions {
   httpJobs: number;
   /** HTTP requests in flight at once (one keep-alive socket each). */
   httpConcurrency: number;
+  /** The latency run's fixed arrival rate (jobs/s); undefined: half of this run's HTTP end-to-end rate. */
+  latencyRate: number | undefined;
   /** maxAttempts sent with every job; undefined leaves the task's default. */
   maxAttempts: number | undefined;
   /** Finished jobs of another organization put in the jobs table before each run (0: start empty). */
@@ -28,7 +30,8 @@ export interface BenchOptions {
   reportFile: string;
 }
 
-export type BenchMode = "bulk" | "http";
+/** latency: HTTP at a fixed arrival rate (open loop), by default half of the http mode's rate. */
+export type BenchMode = "bulk" | "http" | "latency";
 
 function positiveInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -48,10 +51,13 @@ function nonNegativeInt(name: string, fallback: number): number {
 
 function modes(raw: string | undefined): BenchMode[] {
   const requested = (raw ?? "bulk,http").split(",").map((mode) => mode.trim()).filter(Boolean);
-  const known: BenchMode[] = ["bulk", "http"];
+  const known: BenchMode[] = ["bulk", "http", "latency"];
   const unknown = requested.filter((mode) => !known.includes(mode as BenchMode));
   if (unknown.length > 0 || requested.length === 0) {
-    throw new Error(`BENCH_MODES must list bulk and/or http, got "${raw ?? ""}"`);
+    throw new Error(`BENCH_MODES must list bulk, http and/or latency, got "${raw ?? ""}"`);
+  }
+  if (requested.includes("latency") && !process.env.BENCH_LATENCY_RATE && requested.indexOf("http") < 0) {
+    throw new Error("BENCH_MODES: latency runs at half the http mode's rate, so list http before it, or set BENCH_LATENCY_RATE");
   }
   return requested as BenchMode[];
 }
@@ -63,6 +69,7 @@ export function readOptions(): BenchOptions {
     bulkConcurrency: positiveInt("BENCH_BULK_CONCURRENCY", 2),
     httpJobs: positiveInt("BENCH_HTTP_JOBS", 10_000),
     httpConcurrency: positiveInt("BENCH_HTTP_CONCURRENCY", 64),
+    latencyRate: process.env.BENCH_LATENCY_RATE ? positiveInt("BENCH_LATENCY_RATE", 1) : undefined,
     maxAttempts: process.env.BENCH_MAX_ATTEMPTS ? positiveInt("BENCH_MAX_ATTEMPTS", 1) : undefined,
     historyJobs: nonNegativeInt("BENCH_HISTORY_JOBS", 20_000),
     modes: modes(process.env.BENCH_MODES),

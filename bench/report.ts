@@ -28,6 +28,7 @@ function rows(results: ModeResult[]): [string, ...string[]][] {
     row("enqueue→start ms p50/p95/p99", (r) => triple(r.timings.enqueueToStart)),
     row("enqueue→finish ms p50/p95/p99", (r) => triple(r.timings.enqueueToFinish)),
     row("call round trip ms p50/p95/p99", (r) => triple(percentiles(r.load.callMs))),
+    row("open loop: send lag ms p50/p95/p99", (r) => (r.load.sendLagMs.length ? triple(percentiles(r.load.sendLagMs)) : "-")),
     row("worker RSS idle → peak (VmHWM)", (r) => `${mb(r.worker.idleRss)} → ${mb(r.worker.peakRss)} (sampled ${mb(r.worker.sampledPeakRss)})`),
     row(`CPU s ${CPU_GROUPS.join("/")}`, (r) => CPU_GROUPS.map((group) => (r.cpuSeconds[group] ?? 0).toFixed(1)).join(" / ")),
     row("machine CPU busy", (r) => `${Math.round(r.machineBusy * 100)}% of all cores over ${r.measuredSeconds.toFixed(1)} s`),
@@ -39,7 +40,8 @@ function rows(results: ModeResult[]): [string, ...string[]][] {
 }
 
 function titles(results: ModeResult[]): [string, ...string[]] {
-  return ["", ...results.map((result) => (result.mode === "bulk" ? "bulk" : "HTTP"))];
+  const title = { bulk: "bulk", http: "HTTP", latency: "HTTP, open loop" } as const;
+  return ["", ...results.map((result) => title[result.mode])];
 }
 
 /** A plain-text table for the terminal. */

@@ -52,6 +52,8 @@ export interface ModeContext {
   /** Environment of the worker child on top of the benchmark's own. */
   workerEnv: Record<string, string>;
   deadline: number;
+  /** The latency mode's arrival rate (jobs/s). */
+  latencyRate?: number;
   /** Told about the worker child, so an abort can stop it. */
   onWorker(worker: WorkerProcess | undefined): void;
 }
@@ -59,11 +61,14 @@ export interface ModeContext {
 /** The Moleculer node ID of a run's worker child (the clean-up deletes its transporter queues). */
 export const workerNodeId = (mode: BenchMode) => `bench-worker-${mode}-${process.pid}`;
 
-function describe(mode: BenchMode, options: BenchOptions): string {
-  return mode === "bulk"
-    ? `jobs.enqueueMany, ${options.bulkChunk} jobs a call, ${options.bulkConcurrency} calls in flight`
-    : `POST /api/v1/jobs, 1 job a request, ${options.httpConcurrency} in flight (keep-alive)`;
+function describe(mode: BenchMode, options: BenchOptions, latencyRate: number | undefined): string {
+  if (mode === "bulk") return `jobs.enqueueMany, ${options.bulkChunk} jobs a call, ${options.bulkConcurrency} calls in flight`;
+  if (mode === "latency") return `POST /api/v1/jobs, 1 job a request, open loop at ${latencyRate} jobs/s`;
+  return `POST /api/v1/jobs, 1 job a request, ${options.httpConcurrency} in flight (keep-alive)`;
 }
+
+/** Sockets the open loop may use: enough that arrivals never queue in the client's agent. */
+const OPEN_LOOP_SOCKETS = 512;
 
 /** One measured run: fresh tables, a fresh worker child, the load, then the rows' timestamps. */
 export async function runMode(mode: BenchMode, context: ModeContext): Promise<ModeResult> {
@@ -107,9 +112,10 @@ export async function runMode(mode: BenchMode, context: ModeContext): Promise<Mo
             baseUrl: context.baseUrl,
             apiKey: tenant.apiKey,
             total: jobs,
-            concurrency: options.httpConcurrency,
+            concurrency: mode === "latency" ? OPEN_LOOP_SOCKETS : options.httpConcurrency,
             task: BENCH_TASK,
             maxAttempts: options.maxAttempts,
+            ratePerSecond: mode === "latency" ? context.latencyRate : undefined,
           });
     if (load.accepted === 0) throw new Error(`no job was accepted: ${load.failures.join("; ")}`);
     await waitForFinished(db, tenant.organizationId, { deadline: context.deadline });
@@ -138,7 +144,7 @@ export async function runMode(mode: BenchMode, context: ModeContext): Promise<Mo
     const endToEndSeconds = (timings.lastFinishedAt.getTime() - load.startedAt) / 1000;
     return {
       mode,
-      description: describe(mode, options),
+      description: describe(mode, options, context.latencyRate),
       jobs,
       load,
       timings,
