@@ -13,7 +13,7 @@ RUN npm prune --omit=dev --no-audit --no-fund
 
 # runtime: production dependencies (with tsx) and the sources, run as the unprivileged `node` user.
 FROM node:20-bookworm-slim AS runtime
-# npm_config_script_shell: bash execs `tsx scripts/start.ts` in place of itself, so the SIGTERM that
+# npm_config_script_shell: bash execs `node --require tsx/cjs scripts/start.ts` in place of itself, so the SIGTERM that
 # npm forwards reaches the broker and workers drain; dash, the default sh, does not pass it on
 # (docs/decisions.md, entry 10).
 ENV NODE_ENV=production \

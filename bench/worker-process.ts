@@ -35,7 +35,7 @@ export class WorkerProcess {
 
   /** `nodeArgs` go before the script, e.g. ["--cpu-prof"] to profile the worker. */
   constructor(env: Record<string, string>, nodeArgs: string[] = []) {
-    this.child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "scripts/start.ts"], {
+    this.child = spawn(process.execPath, [...nodeArgs, "--require", "tsx/cjs", "scripts/start.ts"], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],

@@ -11,7 +11,7 @@ const ROOT = path.resolve(__dirname, "../..");
  * `captureOutput` its stdout and stderr are piped (read them from the child) instead of shared with the test's.
  */
 export function spawnNode(services: string, env: Record<string, string> = {}, captureOutput = false): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
+  return spawn(process.execPath, ["--require", "tsx/cjs", "scripts/start.ts"], {
     cwd: ROOT,
     env: { ...process.env, SERVICES: services, PORT: "0", LOG_LEVEL: "warn", ...env },
     stdio: captureOutput ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],
