@@ -7,7 +7,7 @@ export type ActiveStatus = Extract<JobStatus, "scheduled" | "queued" | "running"
 export async function activeCounts(db: Knex, organizationId: string): Promise<Map<string, Record<ActiveStatus, number>>> {
   const { rows } = await db.raw<{ rows: { queue: string; status: ActiveStatus; count: string }[] }>(
     `SELECT queue, status, count(*) AS count FROM jobs
-     WHERE organization_id = ? AND status IN ('scheduled', 'queued', 'running', 'retrying')
+     WHERE organization_id = ? AND finished_at IS NULL
      GROUP BY queue, status`,
     [organizationId],
   );

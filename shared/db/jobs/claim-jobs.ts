@@ -23,8 +23,7 @@ const CLAIM_JOBS = withEventsAndNotify(
                      interruptions = CASE WHEN status = 'running' THEN interruptions + 1 ELSE interruptions END,
                      claims = claims + 1,
                      started_at = now(), updated_at = now(),
-                     lease_expires_at = now() + make_interval(secs => ? / 1000.0), progress = NULL, worker = ?::text,
-                     published_at = COALESCE(published_at, now())
+                     lease_expires_at = now() + make_interval(secs => ? / 1000.0), progress = NULL, worker = ?::text
      WHERE id = ANY(?::uuid[])
        AND (run_at IS NULL OR run_at <= now())
        AND ((status IN ('scheduled', 'queued', 'retrying') AND attempts < max_attempts)

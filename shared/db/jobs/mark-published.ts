@@ -3,7 +3,7 @@ import type { Knex } from "knex";
 /**
  * Notes that the sweeper sent these jobs' messages again, so it leaves them alone afterwards. Rows a
  * worker holds (claiming or finishing them) are skipped rather than waited for: waiting is how this
- * statement and a worker's batch deadlocked, and a claimed job is marked published by its claim.
+ * statement and a worker's batch deadlocked, and a job being claimed needs no new message.
  */
 export async function markPublished(db: Knex, ids: string[]): Promise<void> {
   await db.raw(
@@ -21,10 +21,12 @@ export interface UnpublishedJob {
 }
 
 /**
- * Waiting jobs due and last changed at least `olderThanMs` ago that no claim and no sweep has marked
- * published (a new job's confirmed publish writes nothing, so this includes jobs still waiting in
- * a long queue), and long attempts that let go of their message (`detachAttempt`) and then lost
- * their worker: their lease ran out, and a new message lets a worker take them over. Rows locked by
+ * Waiting jobs due and last changed at least `olderThanMs` ago that no sweep has marked published
+ * (neither a confirmed publish nor a claim writes the mark, which keeps them HOT: migration 015;
+ * so this includes jobs still waiting in a long queue), and running jobs whose lease ran out: their
+ * worker was lost, and a new message lets a worker take them over (for a detached long attempt it
+ * is the only one; otherwise RabbitMQ also redelivers the lost worker's message, and the claim
+ * drops whichever comes second). Rows locked by
  * another sweeper are skipped; the caller publishes them and marks them published in the same
  * transaction.
  */
@@ -35,10 +37,10 @@ export async function lockUnpublishedJobs(
 ): Promise<UnpublishedJob[]> {
   const { rows } = await trx.raw<{ rows: UnpublishedJob[] }>(
     `SELECT id, task, queue, run_at FROM jobs
-     WHERE published_at IS NULL
+     WHERE published_at IS NULL AND finished_at IS NULL
        AND ((status IN ('scheduled', 'queued', 'retrying') AND GREATEST(updated_at, run_at) < now() - make_interval(secs => ? / 1000.0))
             OR (status = 'running' AND lease_expires_at < now()))
-     ORDER BY updated_at
+     ORDER BY created_at
      LIMIT ?
      FOR UPDATE SKIP LOCKED`,
     [olderThanMs, limit],

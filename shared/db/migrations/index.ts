@@ -9,6 +9,9 @@ import * as documents from "./009_documents";
 import * as ingestion from "./008_ingestion";
 import * as webhookPlanning from "./011_webhook_planning";
 import * as fencedAttempts from "./012_fenced_attempts";
+import * as jobWorker from "./013_job_worker";
+import * as jobSearch from "./014_job_search";
+import * as hotTransitions from "./015_hot_transitions";
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list works under tsx,
@@ -25,6 +28,9 @@ const migrations: Record<string, Knex.Migration> = {
   "009_documents": documents,
   "011_webhook_planning": webhookPlanning,
   "012_fenced_attempts": fencedAttempts,
+  "013_job_worker": jobWorker,
+  "014_job_search": jobSearch,
+  "015_hot_transitions": hotTransitions,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
