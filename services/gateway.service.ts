@@ -27,12 +27,17 @@ type GatewayContext = HttpContext;
 /**
  * The dashboard's static files, by fixed route: no part of a request path reaches the file system,
  * so there is nothing to traverse. The page uses the public API with an API key, like any client.
+ * Its chart library, uPlot, is served from node_modules, so the page loads nothing from elsewhere.
  */
 const DASHBOARD_DIR = path.join(__dirname, "gateway", "dashboard");
+const JAVASCRIPT = "text/javascript; charset=utf-8";
+const CSS = "text/css; charset=utf-8";
 const DASHBOARD_FILES: Record<string, { file: string; type: string }> = {
-  dashboard: { file: "index.html", type: "text/html; charset=utf-8" },
-  "dashboard/dashboard.js": { file: "dashboard.js", type: "text/javascript; charset=utf-8" },
-  "dashboard/dashboard.css": { file: "dashboard.css", type: "text/css; charset=utf-8" },
+  dashboard: { file: path.join(DASHBOARD_DIR, "index.html"), type: "text/html; charset=utf-8" },
+  "dashboard/dashboard.js": { file: path.join(DASHBOARD_DIR, "dashboard.js"), type: JAVASCRIPT },
+  "dashboard/dashboard.css": { file: path.join(DASHBOARD_DIR, "dashboard.css"), type: CSS },
+  "dashboard/uplot.js": { file: require.resolve("uplot/dist/uPlot.iife.min.js"), type: JAVASCRIPT },
+  "dashboard/uplot.css": { file: require.resolve("uplot/dist/uPlot.min.css"), type: CSS },
 };
 const DASHBOARD_HEADERS = {
   "Cache-Control": "no-cache",
@@ -43,7 +48,7 @@ const DASHBOARD_HEADERS = {
 };
 
 function serveDashboardFile(res: ServerResponse, file: string, type: string): void {
-  const stream = createReadStream(path.join(DASHBOARD_DIR, file));
+  const stream = createReadStream(file);
   stream.once("open", () => {
     res.writeHead(200, { "Content-Type": type, ...DASHBOARD_HEADERS });
     stream.pipe(res);
@@ -144,7 +149,9 @@ export default class GatewayService extends Service {
               "POST jobs/:id/retry": "jobs.replay",
               "GET tasks": "jobs.tasks",
               "GET queues": "jobs.queues",
+              "POST queues/:name/purge": "jobs.purge",
               "GET workers": "jobs.workers",
+              "GET stats/queues": "jobs.queueStats",
               "POST webhooks/subscriptions": "webhooks.createSubscription",
               "GET webhooks/subscriptions": "webhooks.listSubscriptions",
               "GET webhooks/subscriptions/:id": "webhooks.getSubscription",

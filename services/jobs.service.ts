@@ -1,10 +1,11 @@
 import { Service, ServiceBroker } from "moleculer";
 import { z } from "zod";
 import { ApiError, conflict, notFound } from "../shared/http/api-errors";
-import { cancelJob } from "../shared/db/jobs/cancel-job";
+import { cancelJob, purgeQueue } from "../shared/db/jobs/cancel-job";
 import { findJob, listJobEvents, listJobs } from "../shared/db/jobs/find-jobs";
 import { updatesAfter } from "../shared/db/jobs/job-updates";
 import { activeCounts } from "../shared/db/jobs/active-counts";
+import { queueStats } from "../shared/db/jobs/queue-stats";
 import { JobRow, PublicJob, toPublicJob } from "../shared/db/jobs/job-record";
 import { replayJob } from "../shared/db/jobs/replay-job";
 import { bulkEnqueueRequestSchema } from "../shared/engine/enqueue/enqueue-request";
@@ -17,10 +18,11 @@ import { jobRetention } from "../shared/engine/maintenance/job-retention";
 import { JobEnqueuer } from "../shared/engine/enqueue/job-enqueuer";
 import { organizationOf } from "../shared/http/caller";
 import { jobStatusUrl } from "../shared/http/api-paths";
-import { EVENT_ID, jobIdParams, jobListParams } from "../shared/http/job-params";
+import { EVENT_ID, jobIdParams, jobListParams, queueNameParams } from "../shared/http/job-params";
 import { HttpContext, respondWith } from "../shared/http/http-meta";
 import { decodeCursor, encodeCursor } from "../shared/http/created-at-cursor";
 import { parseParams } from "../shared/http/parse-params";
+import { queueStatsParams } from "../shared/http/queue-stats-params";
 import { JobPublisher } from "../shared/engine/queue/job-publisher";
 import { QueueInspector } from "../shared/engine/queue/queue-inspector";
 import { countJobs, METRIC, registerMetrics } from "../shared/engine/metrics";
@@ -90,6 +92,9 @@ export default class JobsService extends Service {
         replay: (ctx: JobsContext) => this.replay(ctx),
         ready: () => this.ready(),
         queues: (ctx: JobsContext) => this.queueOverview(organizationOf(ctx)),
+        queueStats: (ctx: JobsContext) =>
+          queueStats(this.runtime.db, organizationOf(ctx), parseParams(queueStatsParams, ctx.params).minutes, catalogQueues()),
+        purge: (ctx: JobsContext) => this.purge(ctx),
         workers: (ctx: JobsContext) => this.workers(ctx),
         tasks: () => ({
           items: [...taskCatalog.values()].filter((task) => task.visibility === "public").map((task) => ({
@@ -188,6 +193,13 @@ export default class JobsService extends Service {
     };
   }
 
+  /** Cancels the caller's waiting jobs on a queue that some task routes to; running ones finish. */
+  private async purge(ctx: JobsContext): Promise<{ queue: string; cancelled: number }> {
+    const { name } = parseParams(queueNameParams, ctx.params);
+    if (!catalogQueues().includes(name)) throw notFound("Queue");
+    return { queue: name, cancelled: await purgeQueue(this.runtime.db, organizationOf(ctx), name) };
+  }
+
   /** Services that run tasks, per node, from the Moleculer registry (see the tasks middleware). */
   private async workers(ctx: JobsContext) {
     const services = await ctx.call<
@@ -226,12 +238,15 @@ export default class JobsService extends Service {
       this.runtime.db,
       organizationId,
       {
+        id: params.id,
         status: params.status,
         task: params.task,
         queue: params.queue,
         createdAfter: params.createdAfter ? new Date(params.createdAfter) : undefined,
         createdBefore: params.createdBefore ? new Date(params.createdBefore) : undefined,
         deadLettered,
+        scheduleId: params.scheduleId,
+        payload: params.payload,
       },
       params.limit + 1,
       params.cursor ? decodeCursor(params.cursor) : undefined,
@@ -256,7 +271,7 @@ export default class JobsService extends Service {
     this.maintainer = new Maintainer({
       logger: this.logger,
       everywhere: [
-        unpublishedSweeper({ db, enqueuer: this.enqueuer, intervalMs: config.SWEEP_INTERVAL_MS, logger: this.logger }),
+        unpublishedSweeper({ db, enqueuer: this.enqueuer, intervalMs: config.SWEEP_INTERVAL_MS, republishAfterMs: config.REPUBLISH_AFTER_MS, logger: this.logger }),
         new DeadLetterKeeper(db, amqp, topology, queues, this.logger),
         jobRetention({ db, retention: { succeededMs: config.JOB_RETENTION_SUCCEEDED_MS, failedMs: config.JOB_RETENTION_FAILED_MS }, logger: this.logger }),
         ...(this.broker.isMetricsEnabled() ? [queueGauges({ broker: this.broker, inspector: this.inspector, queues })] : []),

@@ -3,6 +3,7 @@ import { DOCUMENT_STATUSES, PublicDocument } from "../../shared/db/documents/doc
 import type { PublicRun } from "../../shared/db/ingestion/run-record";
 import type { PublicIssue } from "../../shared/db/issues/issue-record";
 import { JOB_STATUSES, PublicJob } from "../../shared/db/jobs/job-record";
+import type { PublicQueueStats, StatsBucket, StatsSeries } from "../../shared/db/jobs/queue-stats";
 import type { PublicSchedule, PublicScheduleRun } from "../../shared/db/schedules/schedule-record";
 import { MISSED_RUN_POLICIES, SCHEDULE_KINDS } from "../../shared/db/schedules/schedule-timing";
 import { DOCUMENT_TYPES } from "../../shared/domains/documents/document-types";
@@ -39,6 +40,7 @@ export const jobSchema = schemaOf<PublicJob & { statusUrl?: string }>()(
     attempts: z.number().int(),
     maxAttempts: z.number().int(),
     interruptions: z.number().int().describe("Attempts cut short by a shutdown or a lost worker; they do not count towards maxAttempts"),
+    worker: z.string().nullable().describe("The worker node that runs the current attempt, or ran the last one"),
     priority: z.number().int(),
     progress: z.object({ percent: z.number(), step: z.string().optional(), message: z.string().optional() }).nullable(),
     result: z.unknown(),
@@ -70,6 +72,32 @@ export const jobEventSchema = z.object({
   data: z.unknown(),
   createdAt: dateTime,
 });
+
+const statsCounts = {
+  started: z.number().int().describe("Attempts started (each claim of a job)"),
+  succeeded: z.number().int(),
+  failed: z.number().int().describe("Jobs that failed for good (dead-lettered)"),
+  latencyP50Ms: z.number().nullable().describe("Median wait of first attempts from due (run_at, else creation) to start; null with none"),
+  latencyP99Ms: z.number().nullable(),
+};
+
+const statsSeriesSchema = schemaOf<StatsSeries>()(
+  z.object({
+    ...statsCounts,
+    buckets: z.array(schemaOf<StatsBucket>()(z.object({ at: dateTime.describe("Start of the bucket; the last one is still filling"), ...statsCounts }))),
+  }),
+);
+
+export const queueStatsSchema = schemaOf<PublicQueueStats>()(
+  z.object({
+    minutes: z.number().int(),
+    bucketSeconds: z.number().int().describe("Length of each bucket: a count divided by it is a rate per second"),
+    from: dateTime.describe("Start of the first bucket"),
+    to: dateTime,
+    all: statsSeriesSchema.describe("Every queue together"),
+    queues: z.array(statsSeriesSchema.extend({ queue: z.string() })).describe("Each queue a task routes to, and any other that had jobs in the window"),
+  }),
+);
 
 export const scheduleSchema = schemaOf<PublicSchedule>()(
   z.object({

@@ -10,8 +10,9 @@ import { schedulePatchSchema, scheduleRequestSchema } from "../../shared/domains
 import { deliveryListParams, subscriptionCreateParams, subscriptionUpdateParams, webhookIdParams } from "../../shared/domains/webhooks/webhook-params";
 import { enqueueRequestSchema, MAX_BULK_JOBS } from "../../shared/engine/enqueue/enqueue-request";
 import { API_PREFIX } from "../../shared/http/api-paths";
-import { jobIdParams, jobListParams, jobStreamParams } from "../../shared/http/job-params";
+import { jobIdParams, jobListParams, jobStreamParams, queueNameParams } from "../../shared/http/job-params";
 import { jsonSchemaOf } from "../../shared/http/json-schema";
+import { queueStatsParams } from "../../shared/http/queue-stats-params";
 import {
   bulkJobsSchema,
   chunkSchema,
@@ -23,6 +24,7 @@ import {
   jobEventSchema,
   jobSchema,
   pageOf,
+  queueStatsSchema,
   scheduleRunSchema,
   scheduleSchema,
   searchResultsSchema,
@@ -114,7 +116,7 @@ function operations(): Operations {
           ...AUTHENTICATED_ERRORS,
         },
       },
-      get: { summary: "List jobs, newest first", query: jobListParams, responses: { 200: { description: "A page of jobs", schema: pageOf(jobSchema) }, ...AUTHENTICATED_ERRORS } },
+      get: { summary: "List and search jobs, newest first: by id, status, task, queue, schedule, creation time and payload content", query: jobListParams, responses: { 200: { description: "A page of jobs", schema: pageOf(jobSchema) }, ...AUTHENTICATED_ERRORS } },
     },
     "/jobs/bulk": {
       post: {
@@ -206,6 +208,24 @@ function operations(): Operations {
           },
           401: AUTHENTICATED_ERRORS[401],
         },
+      },
+    },
+    "/queues/{name}/purge": {
+      post: {
+        summary: "Cancel the organization's waiting jobs (scheduled, queued, retrying) on a queue; running jobs finish",
+        path: queueNameParams,
+        responses: {
+          200: { description: "How many jobs were cancelled", schema: z.object({ queue: z.string(), cancelled: z.number().int() }) },
+          ...noSuch("queue"),
+          ...AUTHENTICATED_ERRORS,
+        },
+      },
+    },
+    "/stats/queues": {
+      get: {
+        summary: "The organization's throughput (attempts started, jobs succeeded and failed) and enqueue→start latency per queue, in buckets over the last minutes",
+        query: queueStatsParams,
+        responses: { 200: { description: "Per queue and for all queues: totals over the window and every bucket", schema: queueStatsSchema }, ...AUTHENTICATED_ERRORS },
       },
     },
     "/workers": {
@@ -445,6 +465,12 @@ function operations(): Operations {
     },
     "/dashboard/dashboard.css": {
       get: { summary: "The dashboard's style sheet", root: true, responses: { 200: { description: "CSS" } } },
+    },
+    "/dashboard/uplot.js": {
+      get: { summary: "The dashboard's chart library (uPlot)", root: true, responses: { 200: { description: "JavaScript" } } },
+    },
+    "/dashboard/uplot.css": {
+      get: { summary: "The chart library's style sheet", root: true, responses: { 200: { description: "CSS" } } },
     },
   };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { browserTestsEnabled, BrowserSession, launchBrowser } from "../support/browser";
@@ -10,9 +11,11 @@ interface JobEvent {
   data: Record<string, unknown>;
 }
 
-const SCREENSHOT = path.join(__dirname, "..", "..", "docs", "dashboard.png");
-/** The committed screenshot is rewritten only on request, so test runs leave the tree clean. */
-const writeScreenshot = !existsSync(SCREENSHOT) || process.env.UPDATE_SCREENSHOTS === "1";
+/** Where a committed screenshot goes; written only when missing or on request, so test runs leave the tree clean. */
+function screenshotPath(name: string): string | undefined {
+  const file = path.join(__dirname, "..", "..", "docs", name);
+  return !existsSync(file) || process.env.UPDATE_SCREENSHOTS === "1" ? file : undefined;
+}
 
 // Skipped only on a developer machine without Chromium; on CI (CI set) a missing Chromium fails.
 const describeInBrowser = browserTestsEnabled() ? describe : describe.skip;
@@ -20,10 +23,13 @@ const describeInBrowser = browserTestsEnabled() ? describe : describe.skip;
 describeInBrowser("dashboard in headless Chromium", () => {
   let stack: Stack;
   let browser: BrowserSession;
+  /** What Chromium refused under the page's Content-Security-Policy (uPlot included): should stay empty. */
+  const refused: string[] = [];
   beforeAll(async () => {
-    stack = await startStack({ services: ["gateway", "auth", "jobs", "demo", "notifier"] });
+    stack = await startStack({ services: ["gateway", "auth", "jobs", "demo", "notifier", "schedules"] });
     await waitFor(() => stack.broker.call<{ leader: boolean }>("notifier.status"), (status) => status.leader);
     browser = await launchBrowser({ width: 1280, height: 900 });
+    browser.page.on("console", (message) => void (message.text().includes("Content Security Policy") && refused.push(message.text())));
   });
   afterAll(async () => {
     await browser?.close();
@@ -38,6 +44,16 @@ describeInBrowser("dashboard in headless Chromium", () => {
   const eventsOf = async (id: string) => (await stack.http("GET", `/api/v1/jobs/${id}/events`)).body.items as JobEvent[];
   /** Polls a DOM text in the page (each read bounded by the context's default timeout). */
   const textOf = (selector: string) => () => browser.page.locator(selector).first().textContent();
+  /** Polls a numeric data-* attribute (0 until it is set). */
+  const numberOf = (selector: string, attribute: string) => async () => Number(await browser.page.locator(selector).getAttribute(`data-${attribute}`));
+  const jobRows = () => browser.page.locator("#jobs tbody tr.job-row");
+  /** Fills the jobs search and sends it, as a user would (Enter in a field). */
+  const searchJobs = async (fields: Record<string, string>) => {
+    const form = browser.page.locator("#job-filters");
+    await form.locator("button[type=reset]").click();
+    for (const [name, value] of Object.entries(fields)) await form.locator(`[name=${name}]`).fill(value);
+    await form.locator("button[type=submit]").click();
+  };
 
   it("asks for the API key, answers a rejected key with a 401 message, then shows queues and workers", async () => {
     const { page } = browser;
@@ -108,6 +124,105 @@ describeInBrowser("dashboard in headless Chromium", () => {
     expect((await stack.job(job.id)).status).toBe("cancelled");
   });
 
+  it("draws throughput and latency charts that gain data points as jobs run, per queue or for all", async () => {
+    const { page } = browser;
+    const throughput = "#throughput-chart";
+    await page.locator(`${throughput} canvas`).waitFor();
+    expect(await page.locator(`${throughput} .u-legend`).textContent()).toMatch(/started.*succeeded.*failed/);
+    const started = await numberOf(throughput, "started")();
+    const succeeded = await numberOf(throughput, "succeeded")();
+    const failed = await numberOf(throughput, "failed")();
+
+    const bulk = await stack.http("POST", "/api/v1/jobs/bulk", {
+      jobs: [...Array.from({ length: 5 }, (_, n) => ({ task: "demo.echo", payload: { text: `chart ${n}` } })), { task: "demo.fail", payload: { failTimes: -1, permanent: true } }],
+    });
+    expect(bulk.status).toBe(202);
+    // The charts refresh every 5 s from GET /stats/queues.
+    await waitFor(numberOf(throughput, "started"), (n) => n >= started + 6, { timeoutMs: 20_000 });
+    await waitFor(numberOf(throughput, "succeeded"), (n) => n >= succeeded + 5, { timeoutMs: 20_000 });
+    await waitFor(numberOf(throughput, "failed"), (n) => n >= failed + 1, { timeoutMs: 20_000 });
+    expect(await numberOf("#latency-chart", "points")()).toBeGreaterThanOrEqual(1);
+
+    // One queue at a time: every job so far went to "default", none to "ai".
+    await page.selectOption("#chart-queue", "default");
+    expect(await numberOf(throughput, "started")()).toBeGreaterThanOrEqual(started + 6);
+    await page.selectOption("#chart-queue", "ai");
+    expect(await numberOf(throughput, "started")()).toBe(0);
+    await page.selectOption("#chart-queue", "");
+    const png = await page.locator("#charts").screenshot({ path: screenshotPath("dashboard-charts.png") });
+    expect(png.length).toBeGreaterThan(0);
+    expect(refused).toEqual([]); // the chart library runs under the strict CSP
+  });
+
+  it("searches jobs by payload content and by id, and adds new matches live", async () => {
+    const { page } = browser;
+    const needle = `needle-${randomUUID()}`;
+    const match = await enqueue({ task: "demo.echo", payload: { text: needle, customer: { id: 42, tier: "gold" } } });
+    const other = await enqueue({ task: "demo.echo", payload: { text: "hay", customer: { id: 43, tier: "gold" } } });
+    await waitFor(() => stack.job(other.id), (job) => job.status === "succeeded");
+
+    await searchJobs({ payload: JSON.stringify({ text: needle }) });
+    await page.locator(`#jobs tr[data-job-id="${match.id}"]`).waitFor();
+    expect(await jobRows().count()).toBe(1);
+    await searchJobs({ payload: JSON.stringify({ customer: { id: 43 } }) }); // nested fields
+    await page.locator(`#jobs tr[data-job-id="${other.id}"]`).waitFor();
+    expect(await jobRows().count()).toBe(1);
+
+    await searchJobs({ id: match.id });
+    await page.locator(`#jobs tr[data-job-id="${match.id}"]`).waitFor();
+    expect(await jobRows().count()).toBe(1);
+
+    // While a search is shown, a new job that matches it appears live; one that does not stays out.
+    const later = `later-${randomUUID()}`;
+    await searchJobs({ payload: JSON.stringify({ text: later }) });
+    await page.locator("#jobs td.empty").waitFor();
+    const outsider = await enqueue({ task: "demo.echo", payload: { text: "not it" } });
+    const newcomer = await enqueue({ task: "demo.echo", payload: { text: later } });
+    await waitFor(textOf(`#jobs tr[data-job-id="${newcomer.id}"] .status`), (text) => text === "succeeded", { timeoutMs: 20_000 });
+    expect(await page.locator(`#jobs tr[data-job-id="${outsider.id}"]`).count()).toBe(0);
+
+    await searchJobs({ payload: "[1, 2]" });
+    await page.locator("#error", { hasText: "payload must be a JSON object" }).waitFor();
+    await page.locator("#job-filters button[type=reset]").click();
+    await page.locator("#error").waitFor({ state: "hidden" });
+  });
+
+  it("shows each schedule's next run, and lists the jobs it fired", async () => {
+    const { page } = browser;
+    const created = await stack.http("POST", "/api/v1/schedules", { name: `hourly-${randomUUID().slice(0, 8)}`, task: "demo.echo", payload: { text: "tick" }, intervalMs: 3_600_000 });
+    expect(created.status).toBe(201);
+    const fired = await stack.http("POST", `/api/v1/schedules/${created.body.id}/run`);
+    expect(fired.status).toBe(202);
+    await enqueue({ task: "demo.echo", payload: { text: "tick" } }); // same task and payload, no schedule
+
+    await page.reload(); // the schedules list is read when the dashboard opens (then every 30 s)
+    const row = page.locator(`#schedules tr[data-schedule-id="${created.body.id}"]`);
+    await row.waitFor();
+    expect(await row.locator(".next-run time").getAttribute("datetime")).toBe(created.body.nextRunAt);
+    expect(await row.locator(".next-run").textContent()).toMatch(/in (59|60) min/);
+    await row.locator("button.action-jobs").click();
+    await page.locator(`#jobs tr[data-job-id="${fired.body.job.id}"]`).waitFor();
+    expect(await jobRows().count()).toBe(1);
+    await page.locator("#job-filters button[type=reset]").click();
+  });
+
+  it("pages through a long list with Load more", async () => {
+    const { page } = browser;
+    const tag = `page-${randomUUID()}`;
+    // One bulk insert: the jobs share one created_at, so the cursor must hold its place within it.
+    const bulk = await stack.http("POST", "/api/v1/jobs/bulk", { jobs: Array.from({ length: 60 }, (_, n) => ({ task: "demo.echo", payload: { text: tag, n } })) });
+    expect(bulk.status).toBe(202);
+    await searchJobs({ payload: JSON.stringify({ text: tag }) });
+    await waitFor(() => jobRows().count(), (count) => count === 50);
+    await page.locator("#load-more").click();
+    await waitFor(() => jobRows().count(), (count) => count === 60);
+    await page.locator("#load-more").waitFor({ state: "hidden" });
+    const shown = await Promise.all((await jobRows().all()).map((row) => row.getAttribute("data-job-id")));
+    expect(shown.sort()).toEqual(bulk.body.jobs.map((job: { id: string }) => job.id).sort());
+    await page.locator("#job-filters button[type=reset]").click();
+    await page.locator("#load-more").waitFor({ state: "visible" }); // the whole list again, long enough for another page
+  });
+
   it("shows a job's detail with escaped data and its events timeline", async () => {
     const { page } = browser;
     const markup = "<img src=x onerror=window.__injected=1>";
@@ -126,7 +241,8 @@ describeInBrowser("dashboard in headless Chromium", () => {
 
     await page.keyboard.press("Escape");
     await detail.waitFor({ state: "hidden" });
-    const png = await page.screenshot(writeScreenshot ? { path: SCREENSHOT } : {});
+    await page.evaluate("window.scrollTo(0, 0)");
+    const png = await page.screenshot({ path: screenshotPath("dashboard.png") });
     expect(png.length).toBeGreaterThan(0);
   });
 });

@@ -59,6 +59,8 @@ describe("the OpenAPI document matches what the API answers", () => {
     await documented("get", "/jobs/{id}", `/jobs/${id}`, undefined, 200);
     await documented("get", "/jobs/{id}", `/jobs/${randomUUID()}`, undefined, 404);
     await documented("get", "/jobs", "/jobs?status=succeeded&status=queued&limit=5", undefined, 200);
+    await documented("get", "/jobs", `/jobs?id=${id}&payload=${encodeURIComponent('{"text":"hi"}')}`, undefined, 200);
+    await documented("get", "/jobs", "/jobs?payload=%5B1%5D", undefined, 422);
     await documented("get", "/jobs/dead-letters", "/jobs/dead-letters?limit=5", undefined, 200);
     await documented("get", "/jobs/{id}/events", `/jobs/${id}/events`, undefined, 200);
 
@@ -88,6 +90,7 @@ describe("the OpenAPI document matches what the API answers", () => {
   it("tasks, queues, workers, health and readiness", async () => {
     await documented("get", "/tasks", "/tasks", undefined, 200);
     await documented("get", "/queues", "/queues", undefined, 200);
+    await documented("get", "/stats/queues", "/stats/queues?minutes=5", undefined, 200);
     await documented("get", "/workers", "/workers", undefined, 200);
     await documented("get", "/health", "/health", undefined, 200);
     await documented("get", "/ready", "/ready", undefined, 200);

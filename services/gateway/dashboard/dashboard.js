@@ -6,7 +6,10 @@ const KEY_STORAGE = "conveyor.apiKey";
 const OVERVIEW_MS = 5_000; // queue depths and workers
 const SCHEDULES_MS = 30_000; // also notices a scheduler deployed after the page was opened
 const RATE_WINDOW_S = 60;
+const STATS_MS = 5_000; // throughput and latency charts
+const STATS_MINUTES = 15;
 const PAGE_SIZE = 50;
+const MAX_PAGE = 500; // the API's largest limit
 const MAX_JOB_ROWS = 1_000; // live updates add rows; past this the oldest go
 const STATUSES = ["scheduled", "queued", "running", "retrying", "succeeded", "failed", "cancelled"];
 const UNFINISHED = new Set(["scheduled", "queued", "running", "retrying"]);
@@ -68,6 +71,12 @@ const state = {
   newestEventAt: 0,
   queues: [],
   errors: new Map(),
+  /** Chart data: series ("" for all queues, else the queue) -> Map(bucket start in s -> bucket). */
+  stats: new Map(),
+  statsFetchedAt: 0,
+  /** The buckets the charts show: their length (s) and the first and last start (s). */
+  statsWindow: null,
+  charts: null,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -99,7 +108,9 @@ async function api(method, path, query = {}, key = state.key) {
   }
   if (!response.ok) {
     const error = body && typeof body === "object" ? body.error : undefined;
-    throw new ApiError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? response.statusText);
+    const details = Array.isArray(error?.details) ? error.details.map((detail) => `${detail.path}: ${detail.message}`).join("; ") : "";
+    const message = (error?.message ?? response.statusText) + (details ? ` (${details})` : "");
+    throw new ApiError(response.status, error?.code ?? `HTTP_${response.status}`, message);
   }
   return body;
 }
@@ -186,13 +197,19 @@ function start(key) {
   $("#key-form").hidden = true;
   $("#dashboard").hidden = false;
   $("#forget-key").hidden = false;
+  state.stats.clear();
+  state.statsFetchedAt = 0;
+  deadLetters.reset();
+  schedules.reset();
   void connectStream();
   void loadTasks();
   void refreshOverview();
+  void refreshStats();
   void reloadJobs();
   void loadDeadLetters();
   void loadSchedules();
   state.timers.push(setInterval(() => void refreshOverview(), OVERVIEW_MS));
+  state.timers.push(setInterval(() => void refreshStats(), STATS_MS));
   state.timers.push(setInterval(() => void loadSchedules(), SCHEDULES_MS));
   state.timers.push(setInterval(renderRates, 1_000));
 }
@@ -371,7 +388,90 @@ function renderWorkers(items) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Recent jobs
+// Throughput and latency charts (uPlot, served by the gateway as a global)
+
+const CHART_HEIGHT = 200;
+const COLORS = { started: "#2f5bd3", succeeded: "#1c7c47", failed: "#b42318", p99: "#b54708" };
+
+/**
+ * The last 15 minutes once, then only the minutes since the last answer (with the bucket that was
+ * still filling then): buckets have fixed starts, so a newer answer replaces the ones it holds.
+ */
+async function refreshStats() {
+  const asked = Date.now();
+  const minutes = Math.min(STATS_MINUTES, Math.ceil((asked - state.statsFetchedAt + 20_000) / 60_000));
+  const answer = await guarded("Charts", () => api("GET", "/stats/queues", { minutes }));
+  if (!answer) return;
+  state.statsFetchedAt = asked;
+  mergeStats(answer);
+  renderCharts();
+}
+
+function mergeStats(answer) {
+  const step = answer.bucketSeconds;
+  const last = Date.parse(answer.all.buckets.at(-1).at) / 1000;
+  const first = last - (STATS_MINUTES * 60 - step);
+  for (const [name, series] of [["", answer.all], ...answer.queues.map((queue) => [queue.queue, queue])]) {
+    const buckets = state.stats.get(name) ?? new Map();
+    state.stats.set(name, buckets);
+    for (const bucket of series.buckets) buckets.set(Date.parse(bucket.at) / 1000, bucket);
+    for (const start of buckets.keys()) if (start < first) buckets.delete(start);
+  }
+  state.statsWindow = { step, first, last };
+  fillOptions($("#chart-queue"), answer.queues.map((queue) => queue.queue));
+}
+
+function renderCharts() {
+  if (!state.statsWindow || typeof uPlot === "undefined") return;
+  const { step, first, last } = state.statsWindow;
+  const buckets = state.stats.get($("#chart-queue").value) ?? new Map();
+  const columns = { x: [], started: [], succeeded: [], failed: [], p50: [], p99: [] };
+  const totals = { started: 0, succeeded: 0, failed: 0 };
+  for (let start = first; start <= last; start += step) {
+    const bucket = buckets.get(start);
+    columns.x.push(start);
+    for (const name of ["started", "succeeded", "failed"]) {
+      columns[name].push((bucket?.[name] ?? 0) / step);
+      totals[name] += bucket?.[name] ?? 0;
+    }
+    columns.p50.push(bucket?.latencyP50Ms ?? null);
+    columns.p99.push(bucket?.latencyP99Ms ?? null);
+  }
+  const charts = state.charts ?? createCharts();
+  charts.throughput.setData([columns.x, columns.started, columns.succeeded, columns.failed]);
+  charts.latency.setData([columns.x, columns.p50, columns.p99]);
+  // What the charts hold, for readers of the page (the dashboard test among them).
+  Object.assign($("#throughput-chart").dataset, totals);
+  $("#latency-chart").dataset.points = String(columns.p50.filter((value) => value !== null).length);
+}
+
+function createCharts() {
+  const value = (_chart, number) => (number === null || number === undefined ? "—" : number.toFixed(2));
+  const line = (label, stroke, extra = {}) => ({ label, stroke, width: 2, value, ...extra });
+  const options = (unit, series, container) => ({
+    width: container.clientWidth,
+    height: CHART_HEIGHT,
+    scales: { x: { time: true }, y: { range: (_chart, _min, max) => [0, Math.max(1, max ?? 0) * 1.1] } },
+    axes: [{}, { label: unit, size: 60 }],
+    series: [{}, ...series],
+  });
+  const chart = (unit, series, container) => new uPlot(options(unit, series, container), [[], ...series.map(() => [])], container);
+  state.charts = {
+    throughput: chart("per second", [line("started", COLORS.started), line("succeeded", COLORS.succeeded), line("failed", COLORS.failed)], $("#throughput-chart")),
+    // Latency exists only where a bucket had first attempts: points, not lines across idle time.
+    latency: chart("ms", [line("p50", COLORS.started, { points: { show: true, size: 5 } }), line("p99", COLORS.p99, { points: { show: true, size: 5 } })], $("#latency-chart")),
+  };
+  return state.charts;
+}
+
+function resizeCharts() {
+  if (!state.charts) return;
+  state.charts.throughput.setSize({ width: $("#throughput-chart").clientWidth, height: CHART_HEIGHT });
+  state.charts.latency.setSize({ width: $("#latency-chart").clientWidth, height: CHART_HEIGHT });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Jobs: search and pages
 
 async function loadTasks() {
   const tasks = await guarded("Tasks", () => api("GET", "/tasks"));
@@ -385,17 +485,52 @@ function fillOptions(select, values) {
   for (const value of values) if (!have.has(value)) select.append(el("option", { value }, value));
 }
 
+/** The search, as `GET /jobs` takes it. (`form.elements`, as `form.id` is the form's own id.) */
 function filters() {
-  const form = $("#job-filters");
-  return { status: form.status.value, task: form.task.value, queue: form.queue.value };
+  const { elements } = $("#job-filters");
+  const text = (name) => elements[name].value.trim();
+  return { id: text("id"), status: text("status"), task: text("task"), queue: text("queue"), scheduleId: text("scheduleId"), payload: text("payload") };
+}
+
+/** The payload search as an object; undefined when it is not a JSON object. */
+function searchPayload(text) {
+  try {
+    const value = JSON.parse(text);
+    return value !== null && typeof value === "object" && !Array.isArray(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** jsonb containment (`@>`), as the server searches: everything in `query` is in `target`. */
+function contains(target, query) {
+  if (Array.isArray(query)) return Array.isArray(target) && query.every((item) => target.some((candidate) => contains(candidate, item)));
+  if (query !== null && typeof query === "object") {
+    if (target === null || typeof target !== "object" || Array.isArray(target)) return false;
+    return Object.entries(query).every(([key, value]) => Object.hasOwn(target, key) && contains(target[key], value));
+  }
+  return target === query;
 }
 
 function matchesFilters(job) {
-  const { status, task, queue } = filters();
-  return (!status || job.status === status) && (!task || job.task === task) && (!queue || job.queue === queue);
+  const { id, status, task, queue, scheduleId, payload } = filters();
+  return (
+    (!id || job.id === id) &&
+    (!status || job.status === status) &&
+    (!task || job.task === task) &&
+    (!queue || job.queue === queue) &&
+    (!scheduleId || job.scheduleId === scheduleId) &&
+    (!payload || contains(job.payload, searchPayload(payload))) // a payload left out of a large update (null) never matches
+  );
 }
 
 async function reloadJobs() {
+  const { payload } = filters();
+  if (payload && searchPayload(payload) === undefined) {
+    setError("Search", 'payload must be a JSON object, like {"customerId": 42}');
+    return;
+  }
+  setError("Search", null);
   state.listVersion++;
   state.jobs.clear();
   state.rows.clear();
@@ -492,14 +627,47 @@ function afterAction(job) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Lists read page by page
+
+/**
+ * A `{items, nextCursor}` list with "Load more". A refresh reads as many rows as are shown (at
+ * least a page), so it never folds up what the user opened; `more` appends the next page.
+ */
+function pagedList(path) {
+  const list = {
+    items: [],
+    nextCursor: null,
+    version: 0,
+    async refresh() {
+      const version = ++list.version;
+      const page = await api("GET", path, { limit: Math.min(MAX_PAGE, Math.max(PAGE_SIZE, list.items.length)) });
+      if (version === list.version) Object.assign(list, { items: page.items, nextCursor: page.nextCursor });
+    },
+    async more() {
+      const version = list.version;
+      const page = await api("GET", path, { limit: PAGE_SIZE, cursor: list.nextCursor });
+      if (version === list.version) Object.assign(list, { items: list.items.concat(page.items), nextCursor: page.nextCursor });
+    },
+    reset() {
+      list.version++;
+      Object.assign(list, { items: [], nextCursor: null });
+    },
+  };
+  return list;
+}
+
+const deadLetters = pagedList("/jobs/dead-letters");
+const schedules = pagedList("/schedules");
+
+// ---------------------------------------------------------------------------------------------
 // Dead letters
 
-async function loadDeadLetters() {
-  const page = await guarded("Dead letters", () => api("GET", "/jobs/dead-letters", { limit: PAGE_SIZE }));
-  if (!page) return;
-  $("#dead-letters .empty").hidden = page.items.length > 0;
+async function loadDeadLetters(read = () => deadLetters.refresh()) {
+  if ((await guarded("Dead letters", async () => (await read(), true))) === undefined) return;
+  $("#dead-letters .empty").hidden = deadLetters.items.length > 0;
+  $("#dead-letters .load-more").hidden = !deadLetters.nextCursor;
   $("#dead-letters tbody").replaceChildren(
-    ...page.items.map((job) =>
+    ...deadLetters.items.map((job) =>
       el(
         "tr",
         { class: "job-row", dataset: { jobId: job.id }, onclick: () => openDetail(job.id) },
@@ -517,11 +685,10 @@ async function loadDeadLetters() {
 // ---------------------------------------------------------------------------------------------
 // Schedules (shown only when the gateway has a scheduler: 404 hides the section)
 
-async function loadSchedules() {
+async function loadSchedules(read = () => schedules.refresh()) {
   const session = state.session;
-  let answer;
   try {
-    answer = await api("GET", "/schedules");
+    await read();
   } catch (error) {
     if (session !== state.session) return;
     // 404: this gateway has no scheduler API; SERVICE_UNAVAILABLE: it has one, but no scheduler runs.
@@ -535,14 +702,27 @@ async function loadSchedules() {
   }
   if (session !== state.session) return;
   setError("Schedules", null);
-  const items = Array.isArray(answer) ? answer : (answer?.items ?? []);
   $("#schedules").hidden = false;
-  $("#schedules tbody").replaceChildren(...items.map(scheduleRow));
+  $("#schedules .load-more").hidden = !schedules.nextCursor;
+  $("#schedules tbody").replaceChildren(...schedules.items.map(scheduleRow));
 }
 
+/** A length of time at a glance: "40 s", "3 min", "2 h", "3 days". */
+function duration(ms) {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 7_200) return `${Math.round(seconds / 60)} min`;
+  return seconds < 172_800 ? `${Math.round(seconds / 3_600)} h` : `${Math.round(seconds / 86_400)} days`;
+}
+
+/** "in 3 min", or "due" once the time has come. */
+const fromNow = (iso) => (Date.parse(iso) <= Date.now() ? "due" : `in ${duration(Date.parse(iso) - Date.now())}`);
+
+const SCHEDULE_STATES = { active: "status-succeeded", paused: "status-cancelled", finished: "status-scheduled" };
+
 function scheduleRow(schedule) {
-  const paused = schedule.paused === true || schedule.status === "paused" || schedule.enabled === false;
-  const when = schedule.cron ?? schedule.expression ?? (schedule.intervalMs ? `every ${schedule.intervalMs} ms` : schedule.every ?? "—");
+  const paused = schedule.state === "paused";
+  const when = schedule.cron ? `${schedule.cron} (${schedule.timezone})` : schedule.intervalMs ? `every ${duration(schedule.intervalMs)}` : `once at ${time(schedule.runAt)}`;
   const toggle = async () => {
     const done = await guarded("Schedules", () => api("POST", `/schedules/${encodeURIComponent(schedule.id)}/${paused ? "resume" : "pause"}`));
     if (done !== undefined) void loadSchedules();
@@ -550,13 +730,28 @@ function scheduleRow(schedule) {
   return el(
     "tr",
     { dataset: { scheduleId: schedule.id } },
-    td(schedule.name ?? shortId(schedule.id)),
-    td(schedule.task ?? "—"),
-    td(String(when)),
-    td(time(schedule.nextRunAt)),
-    td(el("span", { class: paused ? "status status-cancelled" : "status status-succeeded" }, paused ? "paused" : "active")),
-    td(el("button", { type: "button", onclick: toggle }, paused ? "Resume" : "Pause")),
+    td(schedule.name),
+    td(schedule.task),
+    td(when),
+    el("td", { class: "next-run" }, schedule.nextRunAt ? [el("time", { datetime: schedule.nextRunAt }, time(schedule.nextRunAt)), " ", el("span", { class: "hint" }, fromNow(schedule.nextRunAt))] : "—"),
+    td(time(schedule.lastRunAt)),
+    el("td", { class: "num" }, schedule.totalRunCount),
+    td(el("span", { class: `status ${SCHEDULE_STATES[schedule.state] ?? ""}` }, schedule.state)),
+    td(
+      el("button", { type: "button", class: "action-jobs", onclick: () => searchSchedule(schedule.id) }, "Jobs"),
+      " ",
+      el("button", { type: "button", onclick: toggle }, paused ? "Resume" : "Pause"),
+    ),
   );
+}
+
+/** Lists the jobs a schedule fired. */
+function searchSchedule(id) {
+  const form = $("#job-filters");
+  for (const field of form.elements) if (field.name) field.value = "";
+  form.elements.scheduleId.value = id;
+  void reloadJobs();
+  $("#jobs").scrollIntoView({ block: "start" });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -622,8 +817,18 @@ async function loadDetail(id) {
 function init() {
   const statusSelect = $("#job-filters select[name=status]");
   for (const status of STATUSES) statusSelect.append(el("option", { value: status }, status));
-  $("#job-filters").addEventListener("change", () => void reloadJobs());
-  $("#job-filters").addEventListener("submit", (event) => event.preventDefault());
+  const search = $("#job-filters");
+  // A choice in a list searches at once; typed fields when the search is sent (Enter or Search).
+  search.addEventListener("change", (event) => event.target instanceof HTMLSelectElement && void reloadJobs());
+  search.addEventListener("submit", (event) => {
+    event.preventDefault();
+    void reloadJobs();
+  });
+  search.addEventListener("reset", () => setTimeout(() => void reloadJobs())); // after the fields are cleared
+  $("#dead-letters .load-more").addEventListener("click", () => void loadDeadLetters(() => deadLetters.more()));
+  $("#schedules .load-more").addEventListener("click", () => void loadSchedules(() => schedules.more()));
+  $("#chart-queue").addEventListener("change", renderCharts);
+  window.addEventListener("resize", () => coalesce("resize", resizeCharts, 200));
   $("#load-more").addEventListener("click", () => void (state.trimmed ? reloadJobs() : loadJobsPage()));
   $("#key-form").addEventListener("submit", (event) => void submitKey(event));
   $("#forget-key").addEventListener("click", () => forgetKey());

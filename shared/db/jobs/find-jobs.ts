@@ -6,12 +6,16 @@ export async function findJob(db: Knex, organizationId: string, id: string): Pro
 }
 
 export interface JobFilter {
+  id?: string;
   status?: JobStatus[];
   task?: string;
   queue?: string;
   createdAfter?: Date;
   createdBefore?: Date;
   deadLettered?: boolean;
+  scheduleId?: string;
+  /** Jobs whose payload contains this JSON (jsonb `@>`). */
+  payload?: Record<string, unknown>;
 }
 
 /** Keyset position: the last row of the previous page. */
@@ -29,13 +33,34 @@ export async function listJobs(
   after?: JobCursor,
 ): Promise<JobRow[]> {
   const query = db<JobRow>("jobs").where("organization_id", organizationId);
+  if (filter.id) query.where("id", filter.id);
   if (filter.status?.length) query.whereIn("status", filter.status);
   if (filter.task) query.where("task", filter.task);
   if (filter.queue) query.where("queue", filter.queue);
   if (filter.createdAfter) query.where("created_at", ">=", filter.createdAfter);
   if (filter.createdBefore) query.where("created_at", "<", filter.createdBefore);
   if (filter.deadLettered) query.where("status", "failed").whereNotNull("dead_lettered_at");
-  if (after) query.whereRaw("(created_at, id) < (?, ?)", [after.createdAt, after.id]);
+  if (filter.scheduleId) query.where("schedule_id", filter.scheduleId);
+  if (filter.payload) {
+    // jobs_payload holds finished jobs only (migration 014); unfinished ones are read through
+    // jobs_unfinished and checked one by one. Each arm names its index's predicate, so the planner ORs the two.
+    const contains = JSON.stringify(filter.payload);
+    query.where((either) =>
+      either
+        .whereRaw("finished_at IS NOT NULL AND payload @> ?::jsonb", [contains])
+        .orWhereRaw("finished_at IS NULL AND payload @> ?::jsonb", [contains]),
+    );
+  }
+  if (after) {
+    // The cursor's time has milliseconds, created_at microseconds (a bulk insert shares one): the
+    // cursor row's own created_at is the exact position; the cursor's time stands in if it is gone.
+    query.whereRaw("(created_at, id) < (coalesce((SELECT created_at FROM jobs WHERE id = ? AND organization_id = ?), ?), ?)", [
+      after.id,
+      organizationId,
+      after.createdAt,
+      after.id,
+    ]);
+  }
   return query.orderBy([{ column: "created_at", order: "desc" }, { column: "id", order: "desc" }]).limit(limit);
 }
 
