@@ -126,17 +126,22 @@ export function registerJobCommands(program: Command, output: () => OutputOption
   const jobs = program.command("jobs").description("List, read, cancel and retry your organization's jobs");
   jobs
     .command("list")
-    .description("Jobs, newest first")
+    .description("Jobs, newest first; the filters search (GET /api/v1/jobs)")
     .option("--status <statuses>", "comma-separated statuses, e.g. queued,running")
     .option("--task <name>")
     .option("--queue <name>")
+    .option("--schedule <id>", "jobs this schedule fired")
+    .option("--payload <json>", 'jobs whose payload contains this JSON object, e.g. \'{"customerId":42}\'')
     .option("--limit <n>", "jobs per page (1-500)", "50")
     .option("--cursor <cursor>", "the next page: nextCursor of the previous one")
-    .action(async (options: { status?: string; task?: string; queue?: string; limit: string; cursor?: string }) => {
+    .action(async (options: { status?: string; task?: string; queue?: string; schedule?: string; payload?: string; limit: string; cursor?: string }) => {
+      if (options.payload !== undefined) jsonOption(options.payload, "--payload");
       const page = await GatewayClient.fromEnvironment().get<Page<PublicJob>>("/jobs", {
         status: options.status?.split(","),
         task: options.task,
         queue: options.queue,
+        scheduleId: options.schedule,
+        payload: options.payload,
         limit: options.limit,
         cursor: options.cursor,
       });

@@ -1,6 +1,7 @@
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import type { PublicJob } from "../../shared/db/jobs/job-record";
+import type { PublicQueueStats } from "../../shared/db/jobs/queue-stats";
 import { CliError, EXIT } from "../exit-codes";
 import { GatewayClient } from "../gateway-client";
 import { formatTable, OutputOptions, print, when } from "../output";
@@ -10,6 +11,10 @@ interface QueueOverview {
   consumers: number | null;
   jobs: { scheduled: number; queued: number; running: number; retrying: number };
 }
+
+/** Rates over the last minute of the organization's jobs, per second. */
+const RATE_MINUTES = 1;
+const perSecond = (count: number | undefined) => (count === undefined ? null : (count / (RATE_MINUTES * 60)).toFixed(2));
 
 async function confirm(question: string): Promise<boolean> {
   if (!process.stdin.isTTY) throw new CliError(`${question} Not asked: stdin is not a terminal; pass --yes to confirm`, EXIT.usage);
@@ -24,9 +29,21 @@ async function confirm(question: string): Promise<boolean> {
 export function registerQueueCommands(program: Command, output: () => OutputOptions): void {
   program
     .command("queues")
-    .description("Each queue: consumers and your organization's waiting, running and retrying jobs")
+    .description("Each queue: consumers, your organization's waiting, running and retrying jobs, and its rates over the last minute")
     .action(async () => {
-      const { items } = await GatewayClient.fromEnvironment().get<{ items: QueueOverview[] }>("/queues");
+      const client = GatewayClient.fromEnvironment();
+      const [{ items: overview }, stats] = await Promise.all([
+        client.get<{ items: QueueOverview[] }>("/queues"),
+        client.get<PublicQueueStats>("/stats/queues", { minutes: RATE_MINUTES }),
+      ]);
+      const items = overview.map((queue) => {
+        const rates = stats.queues.find((series) => series.queue === queue.queue);
+        return {
+          ...queue,
+          perSecond: { started: perSecond(rates?.started), succeeded: perSecond(rates?.succeeded), failed: perSecond(rates?.failed) },
+          latencyP50Ms: rates?.latencyP50Ms ?? null,
+        };
+      });
       print(output(), { items }, (data) =>
         formatTable(data.items, [
           { header: "queue", value: (row) => row.queue },
@@ -35,6 +52,10 @@ export function registerQueueCommands(program: Command, output: () => OutputOpti
           { header: "queued", value: (row) => row.jobs.queued },
           { header: "running", value: (row) => row.jobs.running },
           { header: "retrying", value: (row) => row.jobs.retrying },
+          { header: "started/s", value: (row) => row.perSecond.started },
+          { header: "succeeded/s", value: (row) => row.perSecond.succeeded },
+          { header: "failed/s", value: (row) => row.perSecond.failed },
+          { header: "wait p50 ms", value: (row) => (row.latencyP50Ms === null ? null : Math.round(row.latencyP50Ms)) },
         ]),
       );
     });

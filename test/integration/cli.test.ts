@@ -79,6 +79,8 @@ describe("conveyor command line against the running stack", () => {
 
     const page = await json<{ items: PublicJob[] }>(["jobs", "list", "--status", "succeeded", "--task", "demo.echo"]);
     expect(page.items.map((item) => item.id)).toContain(job.id);
+    const found = await json<{ items: PublicJob[] }>(["jobs", "list", "--payload", '{"text":"from the cli"}']);
+    expect(found.items.map((item) => item.id)).toEqual([job.id]);
     const table = await conveyor(["jobs", "list", "--task", "demo.echo"]);
     expect(table.code).toBe(EXIT.ok);
     expect(table.stdout.split("\n")[0]).toMatch(/^ID +TASK +QUEUE +STATUS +ATTEMPTS/);
@@ -125,10 +127,12 @@ describe("conveyor command line against the running stack", () => {
     const delayed = await Promise.all(
       [1, 2, 3].map(() => json<PublicJob>(["enqueue", "demo.echo", "--payload", '{"text":"later"}', "--delay", "600000"])),
     );
-    const queues = await json<{ items: { queue: string; consumers: number | null; jobs: { scheduled: number } }[] }>(["queues"]);
+    const queues = await json<{ items: { queue: string; consumers: number | null; jobs: { scheduled: number }; perSecond: { succeeded: string } }[] }>(["queues"]);
     const defaultQueue = queues.items.find((item) => item.queue === "default");
     expect(defaultQueue?.consumers).toBeGreaterThanOrEqual(1);
     expect(defaultQueue?.jobs.scheduled).toBeGreaterThanOrEqual(3);
+    expect(Number(defaultQueue?.perSecond.succeeded)).toBeGreaterThan(0); // the jobs the tests above ran
+    expect((await conveyor(["queues"])).stdout.split("\n")[0]).toMatch(/CONSUMERS .* STARTED\/S +SUCCEEDED\/S +FAILED\/S/);
 
     const unconfirmed = await conveyor(["purge", "default"]); // stdin is not a terminal: nobody to ask
     expect(unconfirmed.code).toBe(EXIT.usage);
