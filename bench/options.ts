@@ -28,6 +28,8 @@ export interface BenchOptions {
   workerNodeArgs: string[];
   /** Where the dated results section is appended; empty to skip. */
   reportFile: string;
+  /** BENCH_SOAK=1: the soak run (bench/soak.ts) instead of the modes. */
+  soak: { jobs: number; rate: number; chunk: number; sampleMs: number; retentionMs: number } | undefined;
 }
 
 /** latency: HTTP at a fixed arrival rate (open loop), by default half of the http mode's rate. */
@@ -50,7 +52,7 @@ function nonNegativeInt(name: string, fallback: number): number {
 }
 
 function modes(raw: string | undefined): BenchMode[] {
-  const requested = (raw ?? "bulk,http").split(",").map((mode) => mode.trim()).filter(Boolean);
+  const requested = (raw ?? "bulk,http,latency").split(",").map((mode) => mode.trim()).filter(Boolean);
   const known: BenchMode[] = ["bulk", "http", "latency"];
   const unknown = requested.filter((mode) => !known.includes(mode as BenchMode));
   if (unknown.length > 0 || requested.length === 0) {
@@ -79,5 +81,15 @@ export function readOptions(): BenchOptions {
     amqpUrl: process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672",
     workerNodeArgs: (process.env.BENCH_WORKER_NODE_ARGS ?? "").split(/\s+/).filter(Boolean),
     reportFile: process.env.BENCH_REPORT_FILE ?? "BENCHMARKS.md",
+    soak:
+      process.env.BENCH_SOAK === "1"
+        ? {
+            jobs: positiveInt("BENCH_SOAK_JOBS", 1_000_000),
+            rate: positiveInt("BENCH_SOAK_RATE", 2_000),
+            chunk: Math.min(positiveInt("BENCH_BULK_CHUNK", 1_000), 1_000),
+            sampleMs: positiveInt("BENCH_SOAK_SAMPLE_MS", 30_000),
+            retentionMs: positiveInt("BENCH_SOAK_RETENTION_MS", 60_000),
+          }
+        : undefined,
   };
 }

@@ -14,7 +14,8 @@ import { readOptions } from "./options";
 import { Producer, startProducer } from "./producer";
 import { deleteExchanges, deleteQueues, rabbitmqVersion, topologyQueueNames, transporterNames } from "./rabbitmq";
 import { measureCeiling } from "./reference-ceiling";
-import { formatTable, markdownSection } from "./report";
+import { formatTable, headingLines, markdownSection } from "./report";
+import { runSoak, soakSection } from "./soak";
 import { ModeResult, runMode, workerNodeId } from "./run-mode";
 import type { WorkerProcess } from "./worker-process";
 
@@ -49,6 +50,8 @@ async function main(): Promise<number> {
     HOST: "127.0.0.1",
     METRICS_PORT: "0",
     LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+    // The soak's short retention, for the producer's jobs service (it runs the retention chore).
+    ...(options.soak ? { JOB_RETENTION_SUCCEEDED_MS: String(options.soak.retentionMs) } : {}),
   });
   const workerEnv = { SERVICES: "demo", LOG_LEVEL: "warn", DATABASE_URL: databaseUrl, QUEUE_PREFIX: prefix, AMQP_URL: options.amqpUrl, PORT: "0", METRICS_PORT: "0" };
   const settings = loadConfig(process.env);
@@ -69,6 +72,18 @@ async function main(): Promise<number> {
     db = await openBenchDb(databaseUrl);
     const machine = describeMachine({ postgres: await postgresVersion(db), rabbitmq: await rabbitmqVersion(options.amqpUrl) });
     producer = await startProducer();
+    if (options.soak) {
+      console.log(`Conveyor soak: queue prefix ${prefix}, database ${options.database}, ${options.soak.jobs} jobs at ${options.soak.rate}/s`);
+      const soak = await runSoak(
+        { ...options.soak, historyJobs: options.historyJobs, amqpUrl: options.amqpUrl },
+        { db, broker: producer.broker, workerEnv, onWorker: (current) => (worker = current) },
+      );
+      if (options.reportFile) {
+        const heading = headingLines({ date: new Date(), command: commandLine(), machine, settings: `worker WORKER_PREFETCH=${settings.WORKER_PREFETCH}; producer (gateway, auth, jobs: the retention chore) in the benchmark's process, worker in a child process` });
+        appendReport(options.reportFile, soakSection(soak, heading));
+      }
+      return soak.refused > 0 ? 1 : 0;
+    }
     console.log(`Conveyor benchmark: queue prefix ${prefix}, database ${options.database}, modes ${options.modes.join(", ")}`);
     const results: ModeResult[] = [];
     for (const mode of options.modes) {
@@ -100,8 +115,6 @@ async function main(): Promise<number> {
     console.log(ceilingLine);
     const failed = results.some((result) => result.load.failed > 0 || result.timings.succeeded !== result.load.accepted);
     if (options.reportFile) {
-      const file = path.resolve(ROOT, options.reportFile);
-      if (!existsSync(file)) writeFileSync(file, REPORT_HEADER);
       const queueType = settings.QUEUE_TYPE;
       const section = markdownSection({
         date: new Date(),
@@ -115,8 +128,7 @@ async function main(): Promise<number> {
         results,
         ceiling: ceilingLine,
       });
-      appendFileSync(file, `\n${section}`);
-      console.log(`Appended to ${path.relative(ROOT, file)}`);
+      appendReport(options.reportFile, section);
     }
     return failed ? 1 : 0;
   };
@@ -131,13 +143,20 @@ async function main(): Promise<number> {
       if (worker && !worker.exited) await worker.stop();
       await producer?.stop();
       const jobQueues = [...new Set([...taskCatalog.values()].map((task) => task.queue))].flatMap((queue) => topologyQueueNames(prefix, queue));
-      const transporter = transporterNames(prefix, options.modes.map(workerNodeId));
+      const transporter = transporterNames(prefix, [...options.modes.map(workerNodeId), ...(options.soak ? [workerNodeId("soak")] : [])]);
       const left = await deleteQueues(options.amqpUrl, [...jobQueues, ...transporter.queues]);
       if (left > 0) console.warn(`Deleted this run's queues; ${left} messages were still in them`);
       await deleteExchanges(options.amqpUrl, transporter.exchanges);
       await db?.destroy();
     });
   }
+}
+
+function appendReport(reportFile: string, section: string): void {
+  const file = path.resolve(ROOT, reportFile);
+  if (!existsSync(file)) writeFileSync(file, REPORT_HEADER);
+  appendFileSync(file, `\n${section}`);
+  console.log(`Appended to ${path.relative(ROOT, file)}`);
 }
 
 /** Runs the clean-up, but never for longer than CLEANUP_TIMEOUT_MS. */

@@ -54,25 +54,38 @@ export function formatTable(results: ModeResult[]): string {
 
 const cell = (text: string) => text.replace(/\|/g, "\\|");
 
-/** The dated section appended to BENCHMARKS.md. */
-export function markdownSection(input: {
+export interface SectionHeading {
   date: Date;
   command: string;
   machine: Machine;
   settings: string;
-  results: ModeResult[];
-  /** The reference ceiling measured in the same run, and the bulk figure's ratio to it. */
-  ceiling: string;
-}): string {
-  const { machine, results } = input;
-  const table = [titles(results), ...rows(results)];
-  const lines = [
+}
+
+/** A dated section's title and the lines that say how its figures were made. */
+export function headingLines(input: SectionHeading): string[] {
+  const { machine } = input;
+  return [
     `## ${input.date.toISOString().slice(0, 16).replace("T", " ")} UTC`,
     "",
     `- Command: \`${input.command}\``,
     `- Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB RAM, ${machine.kernel}; load average ${machine.loadAverage} when the benchmark started`,
     `- Software: Node ${machine.node}, PostgreSQL ${machine.postgres}, RabbitMQ ${machine.rabbitmq}; Conveyor ${machine.revision}`,
     `- Settings: ${input.settings}`,
+  ];
+}
+
+/** The dated section appended to BENCHMARKS.md. */
+export function markdownSection(
+  input: SectionHeading & {
+    results: ModeResult[];
+    /** The reference ceiling measured in the same run, and the bulk figure's ratio to it. */
+    ceiling: string;
+  },
+): string {
+  const { results } = input;
+  const table = [titles(results), ...rows(results)];
+  const lines = [
+    ...headingLines(input),
     `- ${input.ceiling}`,
     "",
     `| ${table[0].map(cell).join(" | ")} |`,

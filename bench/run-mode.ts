@@ -15,7 +15,7 @@ import { WorkerMemory, WorkerProcess } from "./worker-process";
 
 export const BENCH_TASK = "demo.echo";
 /** The queue demo.* tasks route to. */
-const BENCH_QUEUE = "default";
+export const BENCH_QUEUE = "default";
 /** Time for the worker's start-up work (JIT, pools) to settle before the clock starts. */
 const SETTLE_MS = 1_000;
 const STATS_FLUSH_MS = 1_500;
@@ -59,7 +59,7 @@ export interface ModeContext {
 }
 
 /** The Moleculer node ID of a run's worker child (the clean-up deletes its transporter queues). */
-export const workerNodeId = (mode: BenchMode) => `bench-worker-${mode}-${process.pid}`;
+export const workerNodeId = (mode: BenchMode | "soak") => `bench-worker-${mode}-${process.pid}`;
 
 function describe(mode: BenchMode, options: BenchOptions, latencyRate: number | undefined): string {
   if (mode === "bulk") return `jobs.enqueueMany, ${options.bulkChunk} jobs a call, ${options.bulkConcurrency} calls in flight`;

@@ -21,7 +21,7 @@ export interface WorkerMemory {
 
 /**
  * A Conveyor node in its own process, started the way `npm start` starts one
- * (`node --import tsx scripts/start.ts` with SERVICES=demo), so its memory is measured apart from the
+ * (`node --require tsx/cjs scripts/start.ts` with SERVICES=demo), so its memory is measured apart from the
  * producer's. Its stdout/stderr are kept (the last lines) and echoed with a prefix.
  */
 export class WorkerProcess {
