@@ -1,6 +1,7 @@
 import type { Knex } from "knex";
 import type { LoggerInstance } from "moleculer";
 import { deleteExpiredJobs, JobRetention } from "../../db/jobs/delete-expired-jobs";
+import { vacuumJobTables } from "../../db/jobs/vacuum-job-tables";
 import { PeriodicChore } from "./periodic-chore";
 
 const RUN_EVERY_MS = 60_000;
@@ -11,8 +12,9 @@ const RUN_BUDGET_MS = 10_000;
 /**
  * Deletes finished jobs past their retention (JOB_RETENTION_SUCCEEDED_MS, JOB_RETENTION_FAILED_MS),
  * in batches until none are left or the run's budget is spent, so the jobs and job_events tables
- * stay the size of the retention window whatever the throughput. Every jobs service runs it: the
- * batches lock with SKIP LOCKED.
+ * stay the size of the retention window whatever the throughput; a run that deleted anything then
+ * vacuums them, so their files stay that size too. Every jobs service runs it: the batches lock
+ * with SKIP LOCKED.
  */
 export function jobRetention(options: { db: Knex; retention: JobRetention; logger: LoggerInstance }): PeriodicChore {
   const { db, retention, logger } = options;
@@ -28,6 +30,7 @@ export function jobRetention(options: { db: Knex; retention: JobRetention; logge
           batch = await deleteExpiredJobs(db, retention, DELETE_BATCH);
           deleted += batch;
         }
+        if (deleted > 0) await vacuumJobTables(db);
       } catch (error) {
         logger.warn("Deleting expired jobs failed", error);
       }
