@@ -1,16 +1,8 @@
 import { EventSource } from "eventsource";
 import type { PublicJob } from "../shared/db/jobs/job-record";
+import type { JobUpdate } from "../shared/db/jobs/job-updates";
 import { CliError, EXIT } from "./exit-codes";
 import type { GatewayClient } from "./gateway-client";
-
-/** One event of a job's stream, as the gateway sends it (see docs/events.md). */
-export interface JobUpdate {
-  id: string;
-  type: string;
-  data: Record<string, unknown>;
-  at: string;
-  job: PublicJob;
-}
 
 const EVENT_TYPES = ["scheduled", "queued", "running", "progress", "retrying", "succeeded", "failed", "cancelled"];
 const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);

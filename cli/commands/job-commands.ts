@@ -2,7 +2,8 @@ import type { Command } from "commander";
 import type { PublicJob } from "../../shared/db/jobs/job-record";
 import { CliError, EXIT } from "../exit-codes";
 import { GatewayClient, Page } from "../gateway-client";
-import { JobUpdate, watchJob } from "../job-watch";
+import type { JobUpdate } from "../../shared/db/jobs/job-updates";
+import { watchJob } from "../job-watch";
 import { Column, formatTable, OutputOptions, print, when } from "../output";
 import { ProgressBar } from "../progress-bar";
 
