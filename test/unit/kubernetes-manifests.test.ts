@@ -55,7 +55,8 @@ describe("Kubernetes manifests (deploy/kubernetes)", () => {
       } else {
         expect(container.readinessProbe?.httpGet.path).toBe("/metrics");
       }
-      for (const entry of container.env ?? []) expect(Object.keys(configSchema.shape)).toContain(entry.name);
+      // Conveyor's settings, or NODE_OPTIONS, which Node itself reads (the worker's young generation).
+      for (const entry of container.env ?? []) expect([...Object.keys(configSchema.shape), "NODE_OPTIONS"]).toContain(entry.name);
     }
     for (const key of Object.keys(manifests.find((manifest) => manifest.kind === "Secret")?.stringData ?? {})) {
       if (key !== "RABBITMQ_URL") expect(Object.keys(configSchema.shape)).toContain(key); // RABBITMQ_URL is KEDA's
