@@ -3,7 +3,8 @@ import { Context, Service, ServiceBroker } from "moleculer";
 import { z } from "zod";
 import { config } from "../config";
 import { unauthorized } from "../shared/http/api-errors";
-import { hashApiKey, LiveKey, liveKeyById, liveKeyForSecret } from "../shared/db/api-keys";
+import { hashApiKey, LiveKey, liveKeyById, liveKeyForSecret, VerifiedKey } from "../shared/db/api-keys";
+import { ExpiringCache } from "../shared/lib/expiring-cache";
 import type { HttpContext } from "../shared/http/http-meta";
 import { parseParams } from "../shared/http/parse-params";
 import { signStreamToken, verifyStreamToken } from "../shared/http/stream-token";
@@ -16,11 +17,13 @@ const streamTokenParams = z.object({ token: z.string().min(1).max(500) });
 
 /**
  * Resolves API keys (and stream tokens) to their key and organization, and issues stream tokens.
- * Verified keys are cached for API_KEY_CACHE_MS, which bounds how long a revoked key keeps working.
+ * Verified keys are cached for API_KEY_CACHE_MS, which bounds how long a revoked key keeps working;
+ * each answer says until when it holds (`validUntil`), so a gateway may cache it that long and the
+ * bound stays the same.
  */
 export default class AuthService extends Service {
   private runtime!: Runtime;
-  private readonly verified = new Map<string, { key: LiveKey; expiresAt: number }>();
+  private readonly verified = new ExpiringCache<VerifiedKey>(KEY_CACHE_MAX);
   private readonly tokenSecret: string;
 
   constructor(broker: ServiceBroker) {
@@ -34,11 +37,12 @@ export default class AuthService extends Service {
           const { apiKey } = parseParams(authenticateParams, ctx.params);
           return this.cached(`secret:${hashApiKey(apiKey)}`, () => liveKeyForSecret(this.runtime.db, apiKey));
         },
-        authenticateStreamToken: (ctx: Context<unknown>) => {
+        authenticateStreamToken: async (ctx: Context<unknown>) => {
           const claims = verifyStreamToken(this.tokenSecret, parseParams(streamTokenParams, ctx.params).token);
           if (!claims) throw unauthorized("Unknown or expired stream token (get a new one with POST /api/v1/stream-tokens)");
           // The key it was issued for must still be live: revoking a key ends its tokens too.
-          return this.cached(`id:${claims.keyId}`, () => liveKeyById(this.runtime.db, claims.keyId));
+          const key = await this.cached(`id:${claims.keyId}`, () => liveKeyById(this.runtime.db, claims.keyId));
+          return { ...key, validUntil: Math.min(key.validUntil, claims.expiresAt) };
         },
         /** A stream token for the calling key (the gateway has authenticated it with the key itself). */
         issueStreamToken: (ctx: HttpContext) => {
@@ -57,13 +61,13 @@ export default class AuthService extends Service {
     });
   }
 
-  private async cached(cacheKey: string, load: () => Promise<LiveKey | undefined>): Promise<LiveKey> {
+  private async cached(cacheKey: string, load: () => Promise<LiveKey | undefined>): Promise<VerifiedKey> {
     const hit = this.verified.get(cacheKey);
-    if (hit && hit.expiresAt > Date.now()) return hit.key;
+    if (hit) return hit;
     const key = await load();
     if (!key) throw unauthorized("Unknown or revoked API key");
-    if (this.verified.size >= KEY_CACHE_MAX) this.verified.clear();
-    this.verified.set(cacheKey, { key, expiresAt: Date.now() + config().API_KEY_CACHE_MS });
-    return key;
+    const verified = { ...key, validUntil: Date.now() + config().API_KEY_CACHE_MS };
+    this.verified.set(cacheKey, verified, verified.validUntil);
+    return verified;
   }
 }

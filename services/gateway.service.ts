@@ -7,7 +7,8 @@ import { Context, Service, ServiceBroker } from "moleculer";
 import ApiGateway, { IncomingRequest, Route } from "moleculer-web";
 import { config } from "../config";
 import { ApiError, unauthorized } from "../shared/http/api-errors";
-import type { LiveKey } from "../shared/db/api-keys";
+import type { VerifiedKey } from "../shared/db/api-keys";
+import { ExpiringCache } from "../shared/lib/expiring-cache";
 import { RateWindow } from "../shared/http/rate-window";
 import type { JobUpdate } from "../shared/db/jobs/job-updates";
 import { JOB_UPDATES_BROADCAST } from "../shared/lib/event-names";
@@ -60,6 +61,8 @@ function serveDashboardFile(res: ServerResponse, file: string, type: string): vo
 }
 
 const REPLAY_PAGE = 1_000;
+/** Credentials this gateway has had verified, at most (a flood of bad ones is never cached). */
+const VERIFIED_CACHE_MAX = 10_000;
 
 function constantTimeEquals(given: string, expected: string): boolean {
   const [a, b] = [Buffer.from(given), Buffer.from(expected)];
@@ -97,6 +100,11 @@ export default class GatewayService extends Service {
   private readonly requests: RateWindow | undefined;
   /** Open event streams per API key on this gateway. */
   private readonly openStreams = new Map<string, number>();
+  /**
+   * Credentials the auth service verified, until the time its answer holds (`validUntil`): a request
+   * with a known key makes no call to auth, and a revoked key still stops within API_KEY_CACHE_MS.
+   */
+  private readonly verified = new ExpiringCache<VerifiedKey>(VERIFIED_CACHE_MAX);
 
   constructor(broker: ServiceBroker) {
     super(broker);
@@ -270,10 +278,7 @@ export default class GatewayService extends Service {
   private async resolveCredential(ctx: GatewayContext, req: IncomingRequest): Promise<{ organizationId: string }> {
     const credential = credentialOf(req);
     if (!credential) throw unauthorized();
-    const { keyId, organizationId } =
-      "apiKey" in credential
-        ? await ctx.call<LiveKey, { apiKey: string }>("auth.authenticate", { apiKey: credential.apiKey })
-        : await ctx.call<LiveKey, { token: string }>("auth.authenticateStreamToken", { token: credential.streamToken });
+    const { keyId, organizationId } = await this.verify(ctx, credential);
     const retryAfterSeconds = this.requests?.take(keyId);
     if (retryAfterSeconds !== undefined) {
       throw new ApiError(429, "RATE_LIMITED", `More than ${config().RATE_LIMIT_PER_MINUTE} requests a minute with this API key`, { retryAfterSeconds });
@@ -281,6 +286,18 @@ export default class GatewayService extends Service {
     ctx.meta.organizationId = organizationId;
     ctx.meta.apiKeyId = keyId;
     return { organizationId };
+  }
+
+  private async verify(ctx: GatewayContext, credential: Credential): Promise<VerifiedKey> {
+    const cacheKey = "apiKey" in credential ? `key:${credential.apiKey}` : `token:${credential.streamToken}`;
+    const hit = this.verified.get(cacheKey);
+    if (hit) return hit;
+    const verified =
+      "apiKey" in credential
+        ? await ctx.call<VerifiedKey, { apiKey: string }>("auth.authenticate", { apiKey: credential.apiKey })
+        : await ctx.call<VerifiedKey, { token: string }>("auth.authenticateStreamToken", { token: credential.streamToken });
+    this.verified.set(cacheKey, verified, verified.validUntil);
+    return verified;
   }
 
   /**

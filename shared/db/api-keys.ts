@@ -32,6 +32,11 @@ export interface LiveKey {
   organizationId: string;
 }
 
+/** A key as the auth service answers it: live until `validUntil` (epoch ms) at least, by its check. */
+export interface VerifiedKey extends LiveKey {
+  validUntil: number;
+}
+
 /** The live (unrevoked) key with this secret, and its organization. */
 export async function liveKeyForSecret(db: Knex, key: string): Promise<LiveKey | undefined> {
   const row = await db("api_keys")
