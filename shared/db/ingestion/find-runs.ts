@@ -1,5 +1,6 @@
 import type { Knex } from "knex";
 import type { CreatedAtCursor } from "../../http/created-at-cursor";
+import { whereAfterCursor } from "../created-at-keyset";
 import { IngestionRunRow, JOIN_RUN_JOB, RUN_COLUMNS } from "./run-record";
 
 /** One run of the organization, with its job's status. */
@@ -17,7 +18,7 @@ export async function listRuns(db: Knex, organizationId: string, limit: number, 
     .joinRaw(JOIN_RUN_JOB)
     .select(db.raw(RUN_COLUMNS))
     .where("ingestion_runs.organization_id", organizationId);
-  if (after) query.whereRaw("(ingestion_runs.created_at, ingestion_runs.id) < (?, ?)", [after.createdAt, after.id]);
+  if (after) whereAfterCursor(query, "ingestion_runs", organizationId, after);
   return query
     .orderBy([{ column: "ingestion_runs.created_at", order: "desc" }, { column: "ingestion_runs.id", order: "desc" }])
     .limit(limit);

@@ -1,5 +1,6 @@
 import type { Knex } from "knex";
 import type { CreatedAtCursor } from "../../http/created-at-cursor";
+import { whereAfterCursor } from "../created-at-keyset";
 import { pgArray } from "../pg-array";
 import { ISSUE_COLUMNS, IssueRow, JOIN_ENRICHMENT_JOB } from "./issue-record";
 
@@ -34,7 +35,7 @@ export async function listIssues(
   if (filter.enriched === true) query.whereRaw("issues.enriched_version = issues.version");
   if (filter.enriched === false) query.whereRaw("issues.enriched_version IS DISTINCT FROM issues.version");
   if (filter.q) query.whereRaw("issues.title ILIKE ?", [`%${likeEscaped(filter.q)}%`]);
-  if (after) query.whereRaw("(issues.created_at, issues.id) < (?, ?)", [after.createdAt, after.id]);
+  if (after) whereAfterCursor(query, "issues", organizationId, after);
   return query
     .orderBy([{ column: "issues.created_at", order: "desc" }, { column: "issues.id", order: "desc" }])
     .limit(limit);

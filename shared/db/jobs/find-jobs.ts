@@ -1,4 +1,6 @@
 import type { Knex } from "knex";
+import type { CreatedAtCursor } from "../../http/created-at-cursor";
+import { whereAfterCursor } from "../created-at-keyset";
 import type { JobRow, JobStatus } from "./job-record";
 
 export async function findJob(db: Knex, organizationId: string, id: string): Promise<JobRow | undefined> {
@@ -18,19 +20,13 @@ export interface JobFilter {
   payload?: Record<string, unknown>;
 }
 
-/** Keyset position: the last row of the previous page. */
-export interface JobCursor {
-  createdAt: Date;
-  id: string;
-}
-
 /** Newest first, `limit` rows after the cursor. */
 export async function listJobs(
   db: Knex,
   organizationId: string,
   filter: JobFilter,
   limit: number,
-  after?: JobCursor,
+  after?: CreatedAtCursor,
 ): Promise<JobRow[]> {
   const query = db<JobRow>("jobs").where("organization_id", organizationId);
   if (filter.id) query.where("id", filter.id);
@@ -51,16 +47,7 @@ export async function listJobs(
         .orWhereRaw("finished_at IS NULL AND payload @> ?::jsonb", [contains]),
     );
   }
-  if (after) {
-    // The cursor's time has milliseconds, created_at microseconds (a bulk insert shares one): the
-    // cursor row's own created_at is the exact position; the cursor's time stands in if it is gone.
-    query.whereRaw("(created_at, id) < (coalesce((SELECT created_at FROM jobs WHERE id = ? AND organization_id = ?), ?), ?)", [
-      after.id,
-      organizationId,
-      after.createdAt,
-      after.id,
-    ]);
-  }
+  if (after) whereAfterCursor(query, "jobs", organizationId, after);
   return query.orderBy([{ column: "created_at", order: "desc" }, { column: "id", order: "desc" }]).limit(limit);
 }
 
