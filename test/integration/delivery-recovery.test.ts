@@ -68,6 +68,25 @@ describe("delivery recovery", () => {
     expect(list.body.items.map((item: { id: string }) => item.id)).toContain(job.id);
   });
 
+  it("leaves a job alone whose dead-lettered message was a spare copy while a worker holds it", async () => {
+    const job = echoJob("held");
+    await insertJobs(stack.db, stack.organizationId, [job]);
+    // As a worker's claim leaves it: running, with a lease that is still live.
+    await stack.db("jobs").where("id", job.id).update({ status: "running", attempts: 1, claims: 1, lease_expires_at: stack.db.raw("now() + interval '1 hour'"), published_at: stack.db.raw("now()") });
+    await publishDirectly(deadQueueName(prefix(), "default"), job);
+    const connection = await amqp.connect(AMQP_URL);
+    try {
+      const channel = await connection.createChannel();
+      // The keeper has taken the message (the dead-letter queue is empty again)...
+      await waitFor(async () => (await channel.checkQueue(deadQueueName(prefix(), "default"))).messageCount, (count) => count === 0);
+    } finally {
+      await connection.close();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // ...and the job is still the worker's.
+    expect(await stack.db("jobs").where("id", job.id).first()).toMatchObject({ status: "running", dead_lettered_at: null });
+  });
+
   it("dead-letters a message after the queue's delivery limit instead of redelivering it forever", async () => {
     const connection = await amqp.connect(AMQP_URL);
     try {

@@ -9,6 +9,9 @@ const FAIL_DEAD_LETTERED = withEventsAndNotify(
                      error = jsonb_build_object('type', 'DeliveryLimitExceeded',
                        'message', 'RabbitMQ dead-lettered the job''s message after repeated deliveries: every worker that got it crashed or did not know its task')
      WHERE id = ANY(?::uuid[]) AND status NOT IN ('succeeded', 'failed', 'cancelled')
+       -- a worker holds the job (a live lease): the dead-lettered message was a spare copy, and the
+       -- attempt's outcome (or, if its worker is lost, the sweeper's new message) decides the job
+       AND NOT (status = 'running' AND lease_expires_at > now())
      RETURNING id, organization_id, attempts
    ),
    changed AS (
@@ -19,7 +22,10 @@ const FAIL_DEAD_LETTERED = withEventsAndNotify(
   "SELECT id FROM updated",
 );
 
-/** Fails the unfinished jobs whose messages the broker dead-lettered; finished ones are left as they are. */
+/**
+ * Fails the unfinished jobs whose messages the broker dead-lettered; finished ones, and running ones
+ * whose worker holds a live lease, are left as they are.
+ */
 export async function failDeadLettered(db: Knex, ids: string[]): Promise<number> {
   const { rows } = await db.raw<{ rows: { id: string }[] }>(FAIL_DEAD_LETTERED, [pgArray(ids)]);
   return rows.length;
