@@ -87,6 +87,19 @@ describe("delivery recovery", () => {
     expect(await stack.db("jobs").where("id", job.id).first()).toMatchObject({ status: "running", dead_lettered_at: null });
   });
 
+  it("fails a job whose worker was lost more often than the interruption limit, when its message comes back", async () => {
+    const job = echoJob("lost too often");
+    await insertJobs(stack.db, stack.organizationId, [job]);
+    // Its last worker's lease ran out, and it has used up its interruptions.
+    const limit = Number(process.env.JOB_MAX_INTERRUPTIONS ?? 5);
+    await stack.db("jobs").where("id", job.id).update({ status: "running", attempts: 1, claims: 3, interruptions: limit, lease_expires_at: stack.db.raw("now() - interval '1 second'"), published_at: stack.db.raw("now()") });
+    await publishDirectly(workQueueName(prefix(), "default"), job);
+    const failed = await waitFor(() => stack.job(job.id), (current) => current.status === "failed");
+    expect(failed.error?.type).toBe("InterruptionLimitExceeded");
+    expect(failed.error?.message).toMatch(new RegExp(`interrupted ${limit + 1} times .* the limit is ${limit}`));
+    expect(failed.interruptions).toBe(limit + 1);
+  });
+
   it("dead-letters a message after the queue's delivery limit instead of redelivering it forever", async () => {
     const connection = await amqp.connect(AMQP_URL);
     try {

@@ -51,7 +51,6 @@ describe("decideUnclaimed", () => {
       action: "fail",
       attempt: 2,
       claim: 9,
-      interruptions: MAX_INTERRUPTIONS,
     });
   });
 

@@ -227,18 +227,16 @@ export class Worker {
       else if (decision.action === "delay") {
         delayed.push({ job: { id: request.jobId, task, queue: request.delivery.queue, delayMs: decision.delayMs }, delivery: request.delivery });
       } else {
+        // Recorded as one more interruption: the outcome's commit fails the job with
+        // InterruptionLimitExceeded, the one place that message is written (finish-jobs.ts).
         lost.push({
           delivery: request.delivery,
           outcome: {
             jobId: request.jobId,
             attempt: decision.attempt,
             claim: decision.claim,
-            status: "failed",
-            error: {
-              type: "InterruptionLimitExceeded",
-              message: `the job's worker stopped or was lost ${decision.interruptions + 1} times; the limit is ${this.options.maxInterruptions}`,
-              retryable: false,
-            },
+            status: "interrupted",
+            error: { type: "WorkerLost", message: "the job's worker was lost: its lease ran out", retryable: true },
           },
         });
       }
@@ -376,7 +374,7 @@ function unstorableOutcome(outcome: AttemptOutcome, error: unknown): AttemptOutc
 type UnclaimedDecision =
   | { action: "drop" }
   | { action: "delay"; delayMs: number }
-  | { action: "fail"; attempt: number; claim: number; interruptions: number };
+  | { action: "fail"; attempt: number; claim: number };
 
 /** Pure decision for a message whose job was not claimable (exported for unit tests). */
 export function decideUnclaimed(job: UnclaimedJob, maxInterruptions: number): UnclaimedDecision {
@@ -388,7 +386,7 @@ export function decideUnclaimed(job: UnclaimedJob, maxInterruptions: number): Un
   if (job.run_at && job.run_at.getTime() > now) return { action: "delay", delayMs: job.run_at.getTime() - now };
   // Running with an expired lease that the claim would not take over: its worker was lost once too often.
   if (job.status === "running" && job.interruptions >= maxInterruptions) {
-    return { action: "fail", attempt: job.attempts, claim: job.claims, interruptions: job.interruptions };
+    return { action: "fail", attempt: job.attempts, claim: job.claims };
   }
   // Due now, though it was not when the claim ran (its run_at passed in between), or its worker's
   // lease has just run out: send it straight back to be claimed.
