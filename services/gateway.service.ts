@@ -158,6 +158,8 @@ export default class GatewayService extends Service {
               "GET tasks": "jobs.tasks",
               "GET queues": "jobs.queues",
               "POST queues/:name/purge": "jobs.purge",
+              "POST queues/:name/pause": "jobs.pauseQueue",
+              "POST queues/:name/resume": "jobs.resumeQueue",
               "GET workers": "jobs.workers",
               "GET stats/queues": "jobs.queueStats",
               "POST webhooks/subscriptions": "webhooks.createSubscription",

@@ -5,6 +5,8 @@ import { cancelJob, purgeQueue } from "../shared/db/jobs/cancel-job";
 import { findJob, listJobEvents, listJobs } from "../shared/db/jobs/find-jobs";
 import { updatesAfter } from "../shared/db/jobs/job-updates";
 import { activeCounts } from "../shared/db/jobs/active-counts";
+import { inspectJobs } from "../shared/db/jobs/claim-jobs";
+import { pausedQueues, pauseQueue, resumeQueue } from "../shared/db/queues/queue-pauses";
 import { queueStats } from "../shared/db/jobs/queue-stats";
 import { JobRow, PublicJob, toPublicJob } from "../shared/db/jobs/job-record";
 import { replayJob } from "../shared/db/jobs/replay-job";
@@ -95,6 +97,8 @@ export default class JobsService extends Service {
         queueStats: (ctx: JobsContext) =>
           queueStats(this.runtime.db, organizationOf(ctx), parseParams(queueStatsParams, ctx.params).minutes, catalogQueues()),
         purge: (ctx: JobsContext) => this.purge(ctx),
+        pauseQueue: (ctx: JobsContext) => this.setPaused(ctx, true),
+        resumeQueue: (ctx: JobsContext) => this.setPaused(ctx, false),
         workers: (ctx: JobsContext) => this.workers(ctx),
         tasks: () => ({
           items: [...taskCatalog.values()].filter((task) => task.visibility === "public").map((task) => ({
@@ -112,7 +116,7 @@ export default class JobsService extends Service {
 
   private async enqueue(ctx: JobsContext, requester: Requester): Promise<{ job: PublicJob; created: boolean }> {
     const organizationId = organizationOf(ctx);
-    const job = { ...this.enqueuer.prepare(ctx.params, requester), scheduleId: parseParams(scheduleIdMeta, ctx.meta.scheduleId) ?? null };
+    const job = { ...this.enqueuer.prepare(ctx.params, requester, organizationId), scheduleId: parseParams(scheduleIdMeta, ctx.meta.scheduleId) ?? null };
     const [result] = await this.enqueuer.enqueue(organizationId, [job]);
     if (result.created) countJobs(this.broker, METRIC.enqueued, result.job.task, result.job.queue);
     return { job: toPublicJob(result.job), created: result.created };
@@ -123,7 +127,7 @@ export default class JobsService extends Service {
     const { jobs } = parseParams(bulkEnqueueRequestSchema, ctx.params);
     const prepared = jobs.map((request, index) => {
       try {
-        return this.enqueuer.prepare(request, requester);
+        return this.enqueuer.prepare(request, requester, organizationId);
       } catch (error) {
         if (error instanceof ApiError) {
           throw new ApiError(error.code, error.type, `jobs[${index}]: ${error.message}`, error.data);
@@ -136,8 +140,13 @@ export default class JobsService extends Service {
     return { jobs: results.map(({ job, created }) => ({ ...toPublicJob(job), created })) };
   }
 
-  private async get(ctx: JobsContext): Promise<PublicJob> {
-    return toPublicJob(await this.requireJob(ctx));
+  /** A job; one that is due but held back by flow control says why (`heldBack`). */
+  private async get(ctx: JobsContext): Promise<PublicJob & { heldBack?: "paused" | "concurrency" }> {
+    const row = await this.requireJob(ctx);
+    const job = toPublicJob(row);
+    if (!["scheduled", "queued", "retrying"].includes(row.status)) return job;
+    const [inspected] = await inspectJobs(this.runtime.db, [row.id]);
+    return inspected?.held_back ? { ...job, heldBack: inspected.held_back } : job;
   }
 
   private async listEvents(ctx: JobsContext) {
@@ -183,14 +192,27 @@ export default class JobsService extends Service {
    */
   private async queueOverview(organizationId: string) {
     const queues = catalogQueues().sort();
-    const [depths, counts] = await Promise.all([this.inspector.depths(queues), activeCounts(this.runtime.db, organizationId)]);
+    const [depths, counts, paused] = await Promise.all([
+      this.inspector.depths(queues),
+      activeCounts(this.runtime.db, organizationId),
+      pausedQueues(this.runtime.db, organizationId),
+    ]);
     return {
       items: queues.map((queue) => ({
         queue,
         consumers: depths.find((depth) => depth.queue === queue)?.consumers ?? null,
+        paused: paused.has(queue),
         jobs: counts.get(queue) ?? { scheduled: 0, queued: 0, running: 0, retrying: 0 },
       })),
     };
+  }
+
+  /** Pauses or resumes the caller's jobs on a queue: waiting ones stay waiting, running ones finish. */
+  private async setPaused(ctx: JobsContext, paused: boolean): Promise<{ queue: string; paused: boolean }> {
+    const { name } = parseParams(queueNameParams, ctx.params);
+    if (!catalogQueues().includes(name)) throw notFound("Queue");
+    await (paused ? pauseQueue : resumeQueue)(this.runtime.db, organizationOf(ctx), name);
+    return { queue: name, paused };
   }
 
   /** Cancels the caller's waiting jobs on a queue that some task routes to; running ones finish. */

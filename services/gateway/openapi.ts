@@ -89,6 +89,7 @@ const error = (description: string): Answer => ({ description, schema: errorSche
 const AUTHENTICATED_ERRORS = { 401: error("Missing or invalid API key"), 422: error("Invalid parameters") };
 const job = (description: string): Answer => ({ description, schema: jobSchema });
 const noSuch = (what: string) => ({ 404: error(`No such ${what}`) });
+const queuePauseAnswer = z.object({ queue: z.string(), paused: z.boolean() });
 const deleted = { description: "Deleted", schema: z.object({ id: z.string().uuid(), deleted: z.literal(true) }) };
 const items = (item: z.ZodTypeAny) => z.object({ items: z.array(item) });
 const jobStreamAnswer: Answer = {
@@ -202,12 +203,27 @@ function operations(): Operations {
               z.object({
                 queue: z.string(),
                 consumers: z.number().int().nullable(),
+                paused: z.boolean().describe("The organization paused its jobs on this queue (POST /queues/{name}/pause)"),
                 jobs: z.object({ scheduled: z.number().int(), queued: z.number().int(), running: z.number().int(), retrying: z.number().int() }),
               }),
             ),
           },
           401: AUTHENTICATED_ERRORS[401],
         },
+      },
+    },
+    "/queues/{name}/pause": {
+      post: {
+        summary: "Pause the organization's jobs on a queue: waiting jobs stay waiting (no attempt used), running ones finish",
+        path: queueNameParams,
+        responses: { 200: { description: "Paused", schema: queuePauseAnswer }, ...noSuch("queue"), ...AUTHENTICATED_ERRORS },
+      },
+    },
+    "/queues/{name}/resume": {
+      post: {
+        summary: "Resume the organization's jobs on a queue: its waiting jobs start again within about a second",
+        path: queueNameParams,
+        responses: { 200: { description: "Resumed", schema: queuePauseAnswer }, ...noSuch("queue"), ...AUTHENTICATED_ERRORS },
       },
     },
     "/queues/{name}/purge": {

@@ -24,6 +24,9 @@ const echoJob = (text: string): NewJob => ({
   softTimeLimitMs: null,
   timeLimitMs: null,
   callbackUrl: null,
+  concurrencyKey: null,
+  concurrencyLimit: null,
+  debounceKey: null,
 });
 
 /** Puts a job's message straight into a RabbitMQ queue, as if the pipeline had sent it there. */

@@ -107,7 +107,7 @@ describe("queues and workers overview", () => {
     const queue = response.body.items.find((item: { queue: string }) => item.queue === "default");
     expect(queue.jobs.scheduled).toBe(1);
     expect(queue.consumers).toBeGreaterThanOrEqual(1);
-    expect(Object.keys(queue).sort()).toEqual(["consumers", "jobs", "queue"]);
+    expect(Object.keys(queue).sort()).toEqual(["consumers", "jobs", "paused", "queue"]);
   });
 
   it("lists the services that run tasks with their queues and prefetch", async () => {

@@ -10,6 +10,7 @@ const retention = { succeededMs: 7 * DAY, failedMs: 30 * DAY };
 const job = (): NewJob => ({
   id: randomUUID(), task: "demo.echo", queue: "default", payload: { text: "x" }, maxAttempts: 3, priority: 0,
   idempotencyKey: null, runAt: null, softTimeLimitMs: null, timeLimitMs: null, callbackUrl: null,
+  concurrencyKey: null, concurrencyLimit: null, debounceKey: null,
 });
 
 describe("job retention", () => {

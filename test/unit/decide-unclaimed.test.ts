@@ -1,4 +1,4 @@
-import { decideUnclaimed } from "../../shared/engine/worker/worker";
+import { decideUnclaimed, HELD_BACK_RETRY_MS } from "../../shared/engine/worker/worker";
 import type { UnclaimedJob } from "../../shared/db/jobs/claim-jobs";
 
 const now = new Date("2026-01-01T00:00:00Z");
@@ -9,6 +9,7 @@ const job = (overrides: Partial<UnclaimedJob>): UnclaimedJob => ({
   max_attempts: 3,
   claims: 0,
   interruptions: 0,
+  held_back: null,
   run_at: null,
   lease_expires_at: null,
   now,
@@ -44,6 +45,11 @@ describe("decideUnclaimed", () => {
 
   it("sends a job whose last attempt lost its worker round again: the claim takes it over as an interruption", () => {
     expect(decide(job({ status: "running", attempts: 3, claims: 3, interruptions: 4, lease_expires_at: later(-1) }))).toEqual({ action: "delay", delayMs: 0 });
+  });
+
+  it("sends a due job held back by a paused queue or a full concurrency key round again after a pause, not at once", () => {
+    expect(decide(job({ held_back: "paused" }))).toEqual({ action: "delay", delayMs: HELD_BACK_RETRY_MS });
+    expect(decide(job({ held_back: "concurrency", status: "retrying", attempts: 1 }))).toEqual({ action: "delay", delayMs: HELD_BACK_RETRY_MS });
   });
 
   it("fails a job whose worker was lost more often than the interruption limit", () => {

@@ -20,6 +20,12 @@ const cancelStatement = (where: string, select: string) =>
 
 const CANCEL_JOB = cancelStatement(`id = ? AND organization_id = ? AND status IN ('scheduled', 'queued', 'retrying', 'running')`, "SELECT * FROM updated");
 
+/** The jobs a debounced enqueue replaces: same organization and key, not started yet. */
+const REPLACE_DEBOUNCED = cancelStatement(
+  `organization_id = ? AND debounce_key = ? AND status IN ('scheduled', 'queued') AND attempts = 0 AND finished_at IS NULL`,
+  "SELECT id FROM updated",
+);
+
 /** Waiting only: a purge lets running jobs finish. */
 const PURGE_QUEUE = cancelStatement(`organization_id = ? AND queue = ? AND status IN ('scheduled', 'queued', 'retrying')`, "SELECT count(*)::int AS cancelled FROM updated");
 
@@ -30,6 +36,15 @@ const PURGE_QUEUE = cancelStatement(`organization_id = ? AND queue = ? AND statu
 export async function cancelJob(db: Knex, organizationId: string, id: string): Promise<JobRow | undefined> {
   const { rows } = await db.raw<{ rows: JobRow[] }>(CANCEL_JOB, ["cancelled by request", id, organizationId]);
   return rows[0];
+}
+
+/**
+ * Cancels the jobs that `replacement` (a debounced job about to be inserted in the same transaction)
+ * replaces; each ends `cancelled` with a reason that names it. Returns their ids.
+ */
+export async function replaceDebounced(db: Knex, organizationId: string, debounceKey: string, replacement: string): Promise<string[]> {
+  const { rows } = await db.raw<{ rows: { id: string }[] }>(REPLACE_DEBOUNCED, [`replaced by job ${replacement} (debounce)`, organizationId, debounceKey]);
+  return rows.map((row) => row.id);
 }
 
 /**

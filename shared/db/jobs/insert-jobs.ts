@@ -17,6 +17,10 @@ export interface NewJob {
   callbackUrl: string | null;
   /** The schedule that fired this job; absent for any other job. */
   scheduleId?: string | null;
+  /** Flow control (scoped keys: see JobEnqueuer.prepare); null for a job without. */
+  concurrencyKey: string | null;
+  concurrencyLimit: number | null;
+  debounceKey: string | null;
 }
 
 export interface InsertedJobs {
@@ -29,16 +33,19 @@ export interface InsertedJobs {
 const INSERT_JOBS = withEventsAndNotify(
   `input AS (
      SELECT ?::uuid AS organization_id, * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::jsonb[], ?::int[], ?::int[],
-                          ?::text[], ?::timestamptz[], ?::int[], ?::int[], ?::text[], ?::uuid[])
+                          ?::text[], ?::timestamptz[], ?::int[], ?::int[], ?::text[], ?::uuid[], ?::text[], ?::int[], ?::text[])
        AS i(id, task, queue, payload, max_attempts, priority,
-            idempotency_key, run_at, soft_time_limit_ms, time_limit_ms, callback_url, schedule_id)
+            idempotency_key, run_at, soft_time_limit_ms, time_limit_ms, callback_url, schedule_id,
+            concurrency_key, concurrency_limit, debounce_key)
    ),
    inserted AS (
      INSERT INTO jobs (id, organization_id, task, queue, payload, status, max_attempts, priority,
-                       idempotency_key, run_at, soft_time_limit_ms, time_limit_ms, callback_url, schedule_id)
+                       idempotency_key, run_at, soft_time_limit_ms, time_limit_ms, callback_url, schedule_id,
+                       concurrency_key, concurrency_limit, debounce_key)
      SELECT id, organization_id, task, queue, payload,
             CASE WHEN run_at > now() THEN 'scheduled' ELSE 'queued' END,
-            max_attempts, priority, idempotency_key, run_at, soft_time_limit_ms, time_limit_ms, callback_url, schedule_id
+            max_attempts, priority, idempotency_key, run_at, soft_time_limit_ms, time_limit_ms, callback_url, schedule_id,
+            concurrency_key, concurrency_limit, debounce_key
      FROM input
      ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
      RETURNING *
@@ -70,6 +77,9 @@ export async function insertJobs(db: Knex, organizationId: string, jobs: NewJob[
     column((job) => job.timeLimitMs),
     column((job) => job.callbackUrl),
     column((job) => job.scheduleId ?? null),
+    column((job) => job.concurrencyKey),
+    column((job) => job.concurrencyLimit),
+    column((job) => job.debounceKey),
   ]);
 
   const createdIds = new Set(rows.map((row) => row.id));

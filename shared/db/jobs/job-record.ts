@@ -52,6 +52,9 @@ export interface JobRow {
   lease_expires_at: Date | null;
   /** The node that runs the current attempt, or ran the last one. */
   worker: string | null;
+  concurrency_key: string | null;
+  concurrency_limit: number | null;
+  debounce_key: string | null;
   published_at: Date | null;
   dead_lettered_at: Date | null;
   created_at: Date;

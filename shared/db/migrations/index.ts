@@ -12,6 +12,7 @@ import * as fencedAttempts from "./012_fenced_attempts";
 import * as jobWorker from "./013_job_worker";
 import * as jobSearch from "./014_job_search";
 import * as hotTransitions from "./015_hot_transitions";
+import * as flowControl from "./016_flow_control";
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list works under tsx,
@@ -31,6 +32,7 @@ const migrations: Record<string, Knex.Migration> = {
   "013_job_worker": jobWorker,
   "014_job_search": jobSearch,
   "015_hot_transitions": hotTransitions,
+  "016_flow_control": flowControl,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

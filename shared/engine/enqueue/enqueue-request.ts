@@ -6,6 +6,8 @@ const INT32_MAX = 2_147_483_647;
 const noNul = (value: string) => !value.includes("\u0000");
 const NO_NUL = "must not contain a NUL character (\\u0000)";
 
+const flowKey = z.string().min(1).max(200).refine(noNul, NO_NUL);
+
 /** One job as a client asks for it (REST body, or `jobs.enqueue` params). */
 export const enqueueRequestSchema = z
   .object({
@@ -21,10 +23,19 @@ export const enqueueRequestSchema = z
     timeLimitMs: z.number().int().positive().max(INT32_MAX).optional(),
     /** POSTed (signed) when the job finishes. */
     callbackUrl: outboundUrlSchema.optional(),
+    /** At most `limit` jobs with this key (of this organization) run at once; the smallest limit given wins. */
+    concurrency: z.object({ key: flowKey, limit: z.number().int().min(1).max(10_000) }).strict().optional(),
+    /** A later job with this key, enqueued while this one still waits, replaces it and the wait restarts. */
+    debounce: z.object({ key: flowKey, periodMs: z.number().int().min(1).max(24 * 3_600_000) }).strict().optional(),
   })
   .strict()
-  .refine((request) => !(request.delayMs !== undefined && request.runAt !== undefined), {
-    message: "give delayMs or runAt, not both",
+  .superRefine((request, ctx) => {
+    if (request.delayMs !== undefined && request.runAt !== undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: "give delayMs or runAt, not both" });
+    }
+    if (request.debounce && (request.delayMs !== undefined || request.runAt !== undefined)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["debounce"], message: "debounce sets the job's start (periodMs after the last enqueue): give no delayMs or runAt with it" });
+    }
   });
 
 export type EnqueueRequest = z.infer<typeof enqueueRequestSchema>;

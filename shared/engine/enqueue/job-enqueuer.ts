@@ -2,9 +2,10 @@ import { randomUUID } from "node:crypto";
 import type { Knex } from "knex";
 import type { LoggerInstance } from "moleculer";
 import { ApiError, validationFailed } from "../../http/api-errors";
-import { insertJobs, NewJob } from "../../db/jobs/insert-jobs";
+import { InsertedJobs, insertJobs, NewJob } from "../../db/jobs/insert-jobs";
 import type { JobRow } from "../../db/jobs/job-record";
 import { markPublished } from "../../db/jobs/mark-published";
+import { replaceDebounced } from "../../db/jobs/cancel-job";
 import type { JobPublisher } from "../queue/job-publisher";
 import type { TaskDeclaration } from "../tasks/define-task";
 import { checkJobTarget, Requester } from "../tasks/task-lookup";
@@ -29,7 +30,7 @@ interface PendingEnqueue {
 
 const ENQUEUE_BATCH = 1_000;
 
-type PublishableJob = Pick<JobRow, "id" | "task" | "queue" | "run_at">;
+type PublishableJob = Pick<JobRow, "id" | "task" | "queue" | "run_at" | "concurrency_key">;
 
 /**
  * Validates, records and publishes jobs. Concurrent calls share one INSERT and one confirmed publish
@@ -58,20 +59,31 @@ export class JobEnqueuer {
     );
   }
 
-  /** Checks a request against the catalog (checkJobTarget) and what Postgres can store; throws a 422 ApiError. */
-  prepare(rawRequest: unknown, requester: Requester): NewJob {
+  /**
+   * Checks a request against the catalog (checkJobTarget) and what Postgres can store; throws a 422
+   * ApiError. Flow-control keys are scoped: a key given with the request belongs to the organization
+   * (one tenant's key never holds back another's), a task's own key to the task (`task:<name>:…`).
+   */
+  prepare(rawRequest: unknown, requester: Requester, organizationId: string): NewJob {
     const parsed = enqueueRequestSchema.safeParse(rawRequest);
     if (!parsed.success) throw validationFailed("Invalid job request", parsed.error.issues);
     const request: EnqueueRequest = parsed.data;
     const { task, payload } = checkJobTarget(this.catalog, request, requester);
     const unstorable = unstorableJsonReason(payload);
     if (unstorable) throw new ApiError(422, "VALIDATION_FAILED", "Invalid job request", [{ path: "payload", message: unstorable }]);
+    const scoped = (given: string | undefined, declared: ((payload: unknown, organizationId: string) => string) | undefined) =>
+      given !== undefined ? `org:${organizationId}:${given}` : declared ? `task:${task.name}:${declared(payload, organizationId)}` : null;
+    const concurrencyKey = scoped(request.concurrency?.key, task.concurrency?.key);
+    const debounceKey = scoped(request.debounce?.key, task.debounce?.key);
+    const debounceMs = request.debounce?.periodMs ?? task.debounce?.periodMs;
     const runAt =
       request.runAt !== undefined
         ? new Date(request.runAt)
-        : request.delayMs
-          ? new Date(Date.now() + request.delayMs)
-          : null;
+        : debounceKey && debounceMs
+          ? new Date(Date.now() + debounceMs)
+          : request.delayMs
+            ? new Date(Date.now() + request.delayMs)
+            : null;
     return {
       id: randomUUID(),
       task: task.name,
@@ -84,6 +96,9 @@ export class JobEnqueuer {
       softTimeLimitMs: request.softTimeLimitMs ?? null,
       timeLimitMs: request.timeLimitMs ?? null,
       callbackUrl: request.callbackUrl ?? null,
+      concurrencyKey,
+      concurrencyLimit: concurrencyKey ? (request.concurrency?.limit ?? task.concurrency?.limit ?? null) : null,
+      debounceKey,
     };
   }
 
@@ -96,6 +111,27 @@ export class JobEnqueuer {
           ),
       ),
     );
+  }
+
+  /**
+   * Debounced jobs are written one at a time, each in a transaction that first takes its key's
+   * advisory lock and cancels the waiting jobs it replaces: the last enqueue wins, also when two
+   * arrive at once.
+   */
+  private async insertDebounced(organizationId: string, jobs: NewJob[]): Promise<InsertedJobs> {
+    const created: JobRow[] = [];
+    const existing = new Map<string, JobRow>();
+    for (const job of jobs) {
+      const key = job.debounceKey as string;
+      const inserted = await this.db.transaction(async (trx) => {
+        await trx.raw("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", [`debounce:${organizationId}:${key}`]);
+        await replaceDebounced(trx, organizationId, key, job.id);
+        return insertJobs(trx, organizationId, [job]);
+      });
+      created.push(...inserted.created);
+      for (const [key, row] of inserted.existing) existing.set(key, row);
+    }
+    return { created, existing };
   }
 
   async drain(): Promise<void> {
@@ -112,7 +148,11 @@ export class JobEnqueuer {
     const created: JobRow[] = [];
     const settle: (() => void)[] = [];
     const insert = async (organizationId: string, group: PendingEnqueue[]) => {
-      const { created: rows, existing } = await insertJobs(this.db, organizationId, group.map((pending) => pending.job));
+      const plain = group.filter((pending) => pending.job.debounceKey === null).map((pending) => pending.job);
+      const debounced = group.filter((pending) => pending.job.debounceKey !== null).map((pending) => pending.job);
+      const parts = [plain.length > 0 ? await insertJobs(this.db, organizationId, plain) : undefined, await this.insertDebounced(organizationId, debounced)];
+      const rows = parts.flatMap((part) => part?.created ?? []);
+      const existing = new Map(parts.flatMap((part) => [...(part?.existing ?? [])]));
       const createdById = new Map(rows.map((row) => [row.id, row]));
       created.push(...rows);
       for (const pending of group) {
@@ -178,6 +218,7 @@ export class JobEnqueuer {
         id: row.id,
         task: row.task,
         queue: row.queue,
+        ...(row.concurrency_key !== null ? { keyed: true as const } : {}),
         delayMs: row.run_at ? Math.max(0, row.run_at.getTime() - now) : 0,
       })),
     );

@@ -51,7 +51,7 @@ export class JobPublisher {
         delay > 0
           ? retryQueueName(this.topology.prefix, job.queue, retryBucketFor(delay))
           : workQueueName(this.topology.prefix, job.queue);
-      const content = encodeJobMessage({ id: job.id, task: job.task });
+      const content = encodeJobMessage({ id: job.id, task: job.task, ...(job.keyed ? { keyed: true } : {}) });
       const accepted = channel.publish("", routingKey, content, {
         persistent: true,
         contentType: "application/json",

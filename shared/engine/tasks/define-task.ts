@@ -25,6 +25,10 @@ export interface TaskDeclarationOptions<Schema extends z.ZodTypeAny> {
    * Conveyor's services enqueue it (it takes the id of a row a service wrote, like a webhook delivery).
    */
   visibility?: TaskVisibility;
+  /** At most `limit` of this task's jobs with the same key run at once, across every worker. */
+  concurrency?: { limit: number; key(payload: z.infer<Schema>, organizationId: string): string };
+  /** A job enqueued while another with the same key still waits replaces it; it starts `periodMs` after the last. */
+  debounce?: { periodMs: number; key(payload: z.infer<Schema>, organizationId: string): string };
 }
 
 export type TaskVisibility = "public" | "internal";
@@ -47,6 +51,8 @@ export interface TaskDeclaration<Schema extends z.ZodTypeAny = z.ZodTypeAny> {
   readonly softTimeLimitMs: number | undefined;
   readonly timeLimitMs: number | undefined;
   readonly visibility: TaskVisibility;
+  readonly concurrency: TaskDeclarationOptions<Schema>["concurrency"];
+  readonly debounce: TaskDeclarationOptions<Schema>["debounce"];
 }
 
 /** A declaration with its code: what a worker runs. */
@@ -75,6 +81,8 @@ export function declareTask<Schema extends z.ZodTypeAny>(options: TaskDeclaratio
     softTimeLimitMs: options.softTimeLimitMs,
     timeLimitMs: options.timeLimitMs,
     visibility: options.visibility ?? "public",
+    concurrency: options.concurrency,
+    debounce: options.debounce,
   };
 }
 

@@ -43,6 +43,8 @@ export interface WorkerOptions {
 interface ClaimRequest {
   jobId: string;
   delivery: Delivery;
+  /** The job has a concurrency key (its message says so). */
+  keyed: boolean;
 }
 
 interface SettledOutcome {
@@ -62,6 +64,8 @@ const CLAIM_BATCH = 500;
 const OUTCOME_BATCH = 500;
 /** A message that comes back early for a running job waits this much longer than the lease. */
 const LEASE_SLACK_MS = 250;
+/** How soon a job held back by flow control (paused queue, full concurrency key) is offered again. */
+export const HELD_BACK_RETRY_MS = 1_000;
 /** After its grace period, how long a stopping worker still waits for an unreachable database. */
 const STOP_OUTAGE_WAIT_MS = 10_000;
 
@@ -171,7 +175,7 @@ export class Worker {
       delivery.requeue();
       return;
     }
-    this.claims.add({ jobId: message.id, delivery });
+    this.claims.add({ jobId: message.id, delivery, keyed: message.keyed === true });
   }
 
   /**
@@ -190,7 +194,7 @@ export class Worker {
     const { db, leaseMs, maxInterruptions, broker } = this.options;
     let rows: JobRow[] = [];
     const answered = await this.untilDatabaseAnswers("claim", async () => {
-      rows = await claimJobs(db, ids, { leaseMs, maxInterruptions, workerId: broker.nodeID });
+      rows = await claimJobs(db, ids, { leaseMs, maxInterruptions, workerId: broker.nodeID, keyed: batch.some((request) => request.keyed) });
     });
     if (!answered) return; // stopping: the messages go back when the channels close
     const claimed = new Map(rows.map((row) => [row.id, row]));
@@ -222,10 +226,9 @@ export class Worker {
     for (const request of requests) {
       const job = jobs.get(request.jobId);
       const decision = job ? decideUnclaimed(job, this.options.maxInterruptions) : { action: "drop" as const };
-      const task = decodeJobMessage(request.delivery.message.content)?.task ?? "";
       if (decision.action === "drop") request.delivery.ack();
       else if (decision.action === "delay") {
-        delayed.push({ job: { id: request.jobId, task, queue: request.delivery.queue, delayMs: decision.delayMs }, delivery: request.delivery });
+        delayed.push({ job: messageAgain(request.jobId, request.delivery, decision.delayMs), delivery: request.delivery });
       } else {
         // Recorded as one more interruption: the outcome's commit fails the job with
         // InterruptionLimitExceeded, the one place that message is written (finish-jobs.ts).
@@ -317,12 +320,9 @@ export class Worker {
       return status === "retrying" || status === "queued";
     });
     await this.publisher.publish(
-      sendAgain.map(({ outcome, delivery }) => ({
-        id: outcome.jobId,
-        task: decodeJobMessage(delivery.message.content)?.task ?? "",
-        queue: delivery.queue,
-        delayMs: outcome.status === "retrying" ? Math.max(0, outcome.runAt.getTime() - Date.now()) : 0,
-      })),
+      sendAgain.map(({ outcome, delivery }) =>
+        messageAgain(outcome.jobId, delivery, outcome.status === "retrying" ? Math.max(0, outcome.runAt.getTime() - Date.now()) : 0),
+      ),
     );
     for (const entry of batch) entry.delivery.ack();
     for (const { outcome, attempt } of batch) this.countOutcome(outcome, recorded.get(outcome.jobId), attempt);
@@ -359,6 +359,12 @@ export class Worker {
   }
 }
 
+/** The message that sends a delivered job round again, as it came (task, key flag), after `delayMs`. */
+function messageAgain(jobId: string, delivery: Delivery, delayMs: number): OutgoingJob {
+  const message = decodeJobMessage(delivery.message.content);
+  return { id: jobId, task: message?.task ?? "", ...(message?.keyed ? { keyed: true } : {}), queue: delivery.queue, delayMs };
+}
+
 /** The outcome recorded instead of one Postgres refused to store. */
 function unstorableOutcome(outcome: AttemptOutcome, error: unknown): AttemptOutcome {
   const reason = error instanceof Error ? error.message : String(error);
@@ -384,6 +390,8 @@ export function decideUnclaimed(job: UnclaimedJob, maxInterruptions: number): Un
     return { action: "delay", delayMs: job.lease_expires_at.getTime() - now + LEASE_SLACK_MS };
   }
   if (job.run_at && job.run_at.getTime() > now) return { action: "delay", delayMs: job.run_at.getTime() - now };
+  // Due, but its queue is paused or its concurrency key full: it waits (no attempt used) and asks again.
+  if (job.status !== "running" && job.held_back) return { action: "delay", delayMs: HELD_BACK_RETRY_MS };
   // Running with an expired lease that the claim would not take over: its worker was lost once too often.
   if (job.status === "running" && job.interruptions >= maxInterruptions) {
     return { action: "fail", attempt: job.attempts, claim: job.claims };
