@@ -9,6 +9,7 @@ import { formatTable, OutputOptions, print, when } from "../output";
 interface QueueOverview {
   queue: string;
   consumers: number | null;
+  paused: boolean;
   jobs: { scheduled: number; queued: number; running: number; retrying: number };
 }
 
@@ -48,6 +49,7 @@ export function registerQueueCommands(program: Command, output: () => OutputOpti
         formatTable(data.items, [
           { header: "queue", value: (row) => row.queue },
           { header: "consumers", value: (row) => row.consumers },
+          { header: "paused", value: (row) => (row.paused ? "yes" : "") },
           { header: "scheduled", value: (row) => row.jobs.scheduled },
           { header: "queued", value: (row) => row.jobs.queued },
           { header: "running", value: (row) => row.jobs.running },
@@ -89,6 +91,20 @@ export function registerQueueCommands(program: Command, output: () => OutputOpti
           .join("\n\n");
       });
     });
+
+  for (const [verb, description] of [
+    ["pause", "Pause your organization's jobs on a queue: waiting ones stay waiting, running ones finish"],
+    ["resume", "Resume your organization's jobs on a paused queue"],
+  ] as const) {
+    program
+      .command(verb)
+      .description(description)
+      .argument("<queue>")
+      .action(async (queue: string) => {
+        const answer = await GatewayClient.fromEnvironment().post<{ queue: string; paused: boolean }>(`/queues/${encodeURIComponent(queue)}/${verb}`);
+        print(output(), answer, ({ paused }) => `${queue}: ${paused ? "paused" : "resumed"}`);
+      });
+  }
 
   program
     .command("purge")

@@ -134,6 +134,10 @@ describe("conveyor command line against the running stack", () => {
     expect(Number(defaultQueue?.perSecond.succeeded)).toBeGreaterThan(0); // the jobs the tests above ran
     expect((await conveyor(["queues"])).stdout.split("\n")[0]).toMatch(/CONSUMERS .* STARTED\/S +SUCCEEDED\/S +FAILED\/S/);
 
+    expect(await json<{ paused: boolean }>(["pause", "default"])).toEqual({ queue: "default", paused: true });
+    expect((await conveyor(["queues"])).stdout).toMatch(/^default +\d+ +yes /m);
+    expect(await json<{ paused: boolean }>(["resume", "default"])).toEqual({ queue: "default", paused: false });
+
     const unconfirmed = await conveyor(["purge", "default"]); // stdin is not a terminal: nobody to ask
     expect(unconfirmed.code).toBe(EXIT.usage);
     expect(unconfirmed.stderr).toMatch(/--yes/);
