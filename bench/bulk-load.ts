@@ -10,6 +10,8 @@ export interface BulkLoadOptions {
   concurrency: number;
   task: string;
   maxAttempts?: number;
+  /** Every job gets a concurrency key, one of 100 with limit 10 (BENCH_KEYED_JOBS). */
+  keyed?: boolean;
 }
 
 /** Enqueues `total` jobs through the jobs service's bulk action, as an internal caller would. */
@@ -24,6 +26,7 @@ export async function runBulkLoad(broker: ServiceBroker, options: BulkLoadOption
       const jobs = Array.from({ length: count }, (_, i) => ({
         task: options.task,
         payload: { text: `bench ${first + i}` },
+        ...(options.keyed ? { concurrency: { key: `bench-${(first + i) % 100}`, limit: 10 } } : {}),
         ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
       }));
       await recorder.time(count, async () => {

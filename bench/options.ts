@@ -12,6 +12,11 @@ export interface BenchOptions {
   httpConcurrency: number;
   /** The latency run's fixed arrival rate (jobs/s); undefined: half of this run's HTTP end-to-end rate. */
   latencyRate: number | undefined;
+  /**
+   * BENCH_KEYED_JOBS=1: every bulk job carries a concurrency key (one of 100, limit 10 each, so the
+   * keys cost their claim but never hold a job back), to show what keys cost.
+   */
+  keyedJobs: boolean;
   /** maxAttempts sent with every job; undefined leaves the task's default. */
   maxAttempts: number | undefined;
   /** Finished jobs of another organization put in the jobs table before each run (0: start empty). */
@@ -72,6 +77,7 @@ export function readOptions(): BenchOptions {
     httpJobs: positiveInt("BENCH_HTTP_JOBS", 10_000),
     httpConcurrency: positiveInt("BENCH_HTTP_CONCURRENCY", 64),
     latencyRate: process.env.BENCH_LATENCY_RATE ? positiveInt("BENCH_LATENCY_RATE", 1) : undefined,
+    keyedJobs: process.env.BENCH_KEYED_JOBS === "1",
     maxAttempts: process.env.BENCH_MAX_ATTEMPTS ? positiveInt("BENCH_MAX_ATTEMPTS", 1) : undefined,
     historyJobs: nonNegativeInt("BENCH_HISTORY_JOBS", 20_000),
     modes: modes(process.env.BENCH_MODES),

@@ -62,7 +62,10 @@ export interface ModeContext {
 export const workerNodeId = (mode: BenchMode | "soak") => `bench-worker-${mode}-${process.pid}`;
 
 function describe(mode: BenchMode, options: BenchOptions, latencyRate: number | undefined): string {
-  if (mode === "bulk") return `jobs.enqueueMany, ${options.bulkChunk} jobs a call, ${options.bulkConcurrency} calls in flight`;
+  if (mode === "bulk") {
+    const keys = options.keyedJobs ? ", each with a concurrency key (100 keys, limit 10)" : "";
+    return `jobs.enqueueMany, ${options.bulkChunk} jobs a call, ${options.bulkConcurrency} calls in flight${keys}`;
+  }
   if (mode === "latency") return `POST /api/v1/jobs, 1 job a request, open loop at ${latencyRate} jobs/s`;
   return `POST /api/v1/jobs, 1 job a request, ${options.httpConcurrency} in flight (keep-alive)`;
 }
@@ -107,6 +110,7 @@ export async function runMode(mode: BenchMode, context: ModeContext): Promise<Mo
             concurrency: options.bulkConcurrency,
             task: BENCH_TASK,
             maxAttempts: options.maxAttempts,
+            keyed: options.keyedJobs,
           })
         : await runHttpLoad({
             baseUrl: context.baseUrl,

@@ -6,7 +6,7 @@ import { findJob, listJobEvents, listJobs } from "../shared/db/jobs/find-jobs";
 import { updatesAfter } from "../shared/db/jobs/job-updates";
 import { activeCounts } from "../shared/db/jobs/active-counts";
 import { inspectJobs } from "../shared/db/jobs/claim-jobs";
-import { pausedQueues, pauseQueue, resumeQueue } from "../shared/db/queues/queue-pauses";
+import { pausedQueues, pauseQueue, resumeQueue } from "../shared/db/jobs/queue-pauses";
 import { queueStats } from "../shared/db/jobs/queue-stats";
 import { JobRow, PublicJob, toPublicJob } from "../shared/db/jobs/job-record";
 import { replayJob } from "../shared/db/jobs/replay-job";

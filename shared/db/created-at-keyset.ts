@@ -1,5 +1,10 @@
 import type { Knex } from "knex";
-import type { CreatedAtCursor } from "../http/created-at-cursor";
+
+/** Keyset position in a newest-first list: the last row of the previous page. */
+export interface CreatedAtCursor {
+  createdAt: Date;
+  id: string;
+}
 
 /**
  * Restricts a newest-first (created_at, id) list of one organization to the rows after the cursor.

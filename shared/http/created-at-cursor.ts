@@ -1,10 +1,5 @@
+import type { CreatedAtCursor } from "../db/created-at-keyset";
 import { ApiError } from "./api-errors";
-
-/** Keyset position in a newest-first list: the last row of the previous page. */
-export interface CreatedAtCursor {
-  createdAt: Date;
-  id: string;
-}
 
 /** The opaque `nextCursor` of lists ordered by (created_at, id) descending: jobs, issues. */
 export const encodeCursor = (row: { created_at: Date; id: string }): string =>

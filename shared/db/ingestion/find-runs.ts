@@ -1,6 +1,5 @@
 import type { Knex } from "knex";
-import type { CreatedAtCursor } from "../../http/created-at-cursor";
-import { whereAfterCursor } from "../created-at-keyset";
+import { CreatedAtCursor, whereAfterCursor } from "../created-at-keyset";
 import { IngestionRunRow, JOIN_RUN_JOB, RUN_COLUMNS } from "./run-record";
 
 /** One run of the organization, with its job's status. */

@@ -1,6 +1,5 @@
 import type { Knex } from "knex";
-import type { CreatedAtCursor } from "../../http/created-at-cursor";
-import { whereAfterCursor } from "../created-at-keyset";
+import { CreatedAtCursor, whereAfterCursor } from "../created-at-keyset";
 import { pgArray } from "../pg-array";
 import { ISSUE_COLUMNS, IssueRow, JOIN_ENRICHMENT_JOB } from "./issue-record";
 

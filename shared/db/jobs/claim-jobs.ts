@@ -1,5 +1,6 @@
 import type { Knex } from "knex";
 import type { JobRow } from "./job-record";
+import { pgArray } from "../pg-array";
 import { withEventsAndNotify } from "./record-events";
 
 export interface ClaimOptions {
@@ -11,54 +12,74 @@ export interface ClaimOptions {
   maxInterruptions: number;
 }
 
-/** A concurrency key's live slots: its running jobs whose worker still holds the lease. */
-const RUNNING_OF_KEY = `FROM jobs r WHERE r.concurrency_key = c.concurrency_key AND r.finished_at IS NULL
-                         AND r.status = 'running' AND r.lease_expires_at > now()`;
+/**
+ * A key's live slots: its claimed jobs still running with a live lease. `OFFSET 0` keeps the job
+ * lookup a probe by primary key per slot row (a join could be planned as a scan of all jobs).
+ */
+const liveSlots = (keys: string) => `
+  SELECT s.concurrency_key, count(*) AS running, min(s.concurrency_limit) AS min_limit
+  FROM concurrency_slots s,
+       LATERAL (SELECT 1 FROM jobs r WHERE r.id = s.job_id AND r.status = 'running' AND r.lease_expires_at > now() OFFSET 0) live
+  WHERE s.concurrency_key IN (${keys})
+  GROUP BY s.concurrency_key`;
+
+/** Nothing starts on a queue its organization paused. */
+const NOT_PAUSED = "NOT EXISTS (SELECT 1 FROM queue_pauses p WHERE p.organization_id = jobs.organization_id AND p.queue = jobs.queue)";
 
 /**
  * A waiting job starts its next attempt. A running job whose lease ran out lost its worker: it is
  * taken over and the same attempt runs again, counted as an interruption rather than an attempt.
- * Either way `claims` moves on, which fences off whoever held the job before.
- *
- * Admission (issue 17): nothing starts on a queue its organization paused, and a job with a
- * concurrency key starts only while fewer than the key's limit (the smallest any of its jobs gives)
- * run, counting the live leases of its running jobs, so a lost worker's slots come back when its
- * leases run out. Several jobs of one key in a batch are admitted in priority order up to the free
- * slots. The caller holds the keys' advisory locks (claimJobs), so claims of one key never race.
+ * Either way `claims` moves on, which fences off whoever held the job before. `admission` narrows
+ * the batch (flow control, issue 17).
  */
-const CLAIM_JOBS = withEventsAndNotify(
+const claimStatement = (admission: string, ctes = "") =>
+  withEventsAndNotify(
+    `${ctes}updated AS (
+       UPDATE jobs SET status = 'running',
+                       attempts = CASE WHEN status = 'running' THEN attempts ELSE attempts + 1 END,
+                       interruptions = CASE WHEN status = 'running' THEN interruptions + 1 ELSE interruptions END,
+                       claims = claims + 1,
+                       started_at = now(), updated_at = now(),
+                       lease_expires_at = now() + make_interval(secs => ? / 1000.0), progress = NULL, worker = ?::text
+       WHERE id = ANY(?::uuid[]) AND ${admission}
+         AND (run_at IS NULL OR run_at <= now())
+         AND ((status IN ('scheduled', 'queued', 'retrying') AND attempts < max_attempts)
+              OR (status = 'running' AND lease_expires_at < now() AND interruptions < ?))
+       RETURNING *
+     ),
+     changed AS (
+       SELECT id, organization_id, 'running' AS type,
+              jsonb_build_object('attempt', attempts, 'claim', claims, 'worker', worker) AS data
+       FROM updated
+     )`,
+    "SELECT * FROM updated",
+  );
+
+/** A batch with no keyed job: only the pause check. */
+const CLAIM_JOBS = claimStatement(NOT_PAUSED);
+
+/**
+ * A batch with keyed jobs: a job with a concurrency key starts only while fewer than the key's limit
+ * (the smallest any of its jobs gives) run, counting live leases, so a lost worker's slots come back
+ * when its leases run out. Several jobs of one key in a batch are admitted in priority order up to
+ * the free slots. The caller holds the keys' advisory locks (claimJobs), so claims of a key never race.
+ */
+const CLAIM_KEYED_JOBS = claimStatement(
+  "id IN (SELECT id FROM admitted)",
   `candidates AS (
      SELECT id, concurrency_key,
             row_number() OVER (PARTITION BY concurrency_key ORDER BY priority DESC, created_at) AS key_rank,
             min(concurrency_limit) OVER (PARTITION BY concurrency_key) AS key_limit
      FROM jobs
-     WHERE id = ANY(?::uuid[])
-       AND NOT EXISTS (SELECT 1 FROM queue_pauses p WHERE p.organization_id = jobs.organization_id AND p.queue = jobs.queue)
+     WHERE id = ANY(?::uuid[]) AND ${NOT_PAUSED}
    ),
+   slots AS (${liveSlots("SELECT concurrency_key FROM candidates WHERE concurrency_key IS NOT NULL")}),
    admitted AS (
-     SELECT c.id FROM candidates c
+     SELECT c.id FROM candidates c LEFT JOIN slots ON slots.concurrency_key = c.concurrency_key
      WHERE c.concurrency_key IS NULL
-        OR c.key_rank + (SELECT count(*) ${RUNNING_OF_KEY}) <= LEAST(c.key_limit, (SELECT min(r.concurrency_limit) ${RUNNING_OF_KEY}))
+        OR c.key_rank + coalesce(slots.running, 0) <= LEAST(c.key_limit, coalesce(slots.min_limit, c.key_limit))
    ),
-   updated AS (
-     UPDATE jobs SET status = 'running',
-                     attempts = CASE WHEN status = 'running' THEN attempts ELSE attempts + 1 END,
-                     interruptions = CASE WHEN status = 'running' THEN interruptions + 1 ELSE interruptions END,
-                     claims = claims + 1,
-                     started_at = now(), updated_at = now(),
-                     lease_expires_at = now() + make_interval(secs => ? / 1000.0), progress = NULL, worker = ?::text
-     WHERE id IN (SELECT id FROM admitted)
-       AND (run_at IS NULL OR run_at <= now())
-       AND ((status IN ('scheduled', 'queued', 'retrying') AND attempts < max_attempts)
-            OR (status = 'running' AND lease_expires_at < now() AND interruptions < ?))
-     RETURNING *
-   ),
-   changed AS (
-     SELECT id, organization_id, 'running' AS type,
-            jsonb_build_object('attempt', attempts, 'claim', claims, 'worker', worker) AS data
-     FROM updated
-   )`,
-  "SELECT * FROM updated",
+   `,
 );
 
 /**
@@ -67,9 +88,9 @@ const CLAIM_JOBS = withEventsAndNotify(
  * running elsewhere, finished or cancelled claims nothing.
  */
 export async function claimJobs(db: Knex, ids: string[], options: ClaimOptions & { keyed: boolean }): Promise<JobRow[]> {
-  const claim = async (connection: Knex) =>
-    (await connection.raw<{ rows: JobRow[] }>(CLAIM_JOBS, [ids, options.leaseMs, options.workerId, options.maxInterruptions])).rows;
-  if (!options.keyed) return claim(db);
+  const claim = async (connection: Knex, statement: string, leading: string[][]) =>
+    (await connection.raw<{ rows: JobRow[] }>(statement, [...leading, options.leaseMs, options.workerId, ids, options.maxInterruptions])).rows;
+  if (!options.keyed) return claim(db, CLAIM_JOBS, []);
   // Counting a key's slots and taking them is one step per key: its lock, in key order (no deadlock),
   // held until the claim commits; the claim's statement then sees every other claim of the key.
   return db.transaction(async (trx) => {
@@ -78,7 +99,25 @@ export async function claimJobs(db: Knex, ids: string[], options: ClaimOptions &
        FROM (SELECT DISTINCT concurrency_key AS k FROM jobs WHERE id = ANY(?::uuid[]) AND concurrency_key IS NOT NULL ORDER BY 1) keys`,
       [ids],
     );
-    return claim(trx);
+    // Slots of these keys whose job no longer runs (cancelled while running, or gone): not counted
+    // anyway, removed so each key's slots stay a handful of rows.
+    await trx.raw(
+      `DELETE FROM concurrency_slots s
+       WHERE s.concurrency_key IN (SELECT concurrency_key FROM jobs WHERE id = ANY(?::uuid[]) AND concurrency_key IS NOT NULL)
+         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = s.job_id AND j.status = 'running')`,
+      [ids],
+    );
+    const rows = await claim(trx, CLAIM_KEYED_JOBS, [ids]);
+    // The claimed keyed jobs take their slots; a taken-over job keeps the one it had.
+    const keyed = rows.filter((row) => row.concurrency_key !== null);
+    if (keyed.length > 0) {
+      await trx.raw(
+        `INSERT INTO concurrency_slots (job_id, concurrency_key, concurrency_limit)
+         SELECT * FROM unnest(?::uuid[], ?::text[], ?::int[]) ON CONFLICT (job_id) DO NOTHING`,
+        [pgArray(keyed.map((row) => row.id)), pgArray(keyed.map((row) => row.concurrency_key)), pgArray(keyed.map((row) => row.concurrency_limit))],
+      );
+    }
+    return rows;
   });
 }
 
@@ -95,11 +134,12 @@ export async function inspectJobs(db: Knex, ids: string[]): Promise<UnclaimedJob
   const { rows } = await db.raw<{ rows: UnclaimedJob[] }>(
     `SELECT c.id, c.status, c.attempts, c.max_attempts, c.claims, c.interruptions, c.run_at, c.lease_expires_at, now() AS now,
             CASE WHEN EXISTS (SELECT 1 FROM queue_pauses p WHERE p.organization_id = c.organization_id AND p.queue = c.queue) THEN 'paused'
-                 WHEN c.concurrency_key IS NOT NULL
-                  AND (SELECT count(*) ${RUNNING_OF_KEY}) >= LEAST(c.concurrency_limit, (SELECT min(r.concurrency_limit) ${RUNNING_OF_KEY})) THEN 'concurrency'
+                 WHEN slots.running >= LEAST(c.concurrency_limit, slots.min_limit) THEN 'concurrency'
             END AS held_back
-     FROM jobs c WHERE c.id = ANY(?::uuid[])`,
-    [ids],
+     FROM jobs c LEFT JOIN (${liveSlots("SELECT concurrency_key FROM jobs WHERE id = ANY(?::uuid[]) AND concurrency_key IS NOT NULL")}) slots
+       ON slots.concurrency_key = c.concurrency_key
+     WHERE c.id = ANY(?::uuid[])`,
+    [ids, ids],
   );
   return rows;
 }

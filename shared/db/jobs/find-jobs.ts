@@ -1,6 +1,5 @@
 import type { Knex } from "knex";
-import type { CreatedAtCursor } from "../../http/created-at-cursor";
-import { whereAfterCursor } from "../created-at-keyset";
+import { CreatedAtCursor, whereAfterCursor } from "../created-at-keyset";
 import type { JobRow, JobStatus } from "./job-record";
 
 export async function findJob(db: Knex, organizationId: string, id: string): Promise<JobRow | undefined> {

@@ -53,6 +53,8 @@ const FINISH_JOBS = withEventsAndNotify(
      WHERE j.id = d.id AND j.status = 'running' AND j.claims = d.claim
      RETURNING j.id, j.organization_id, j.status, j.attempts, j.error, j.run_at
    ),
+   -- the attempt is over: a keyed job gives its concurrency slot back
+   freed AS (DELETE FROM concurrency_slots WHERE job_id IN (SELECT id FROM updated)),
    refused AS (
      SELECT d.id, j.organization_id, 'outcome_refused' AS type,
             jsonb_build_object('claim', d.claim, 'currentClaim', j.claims, 'outcome', d.status) AS data

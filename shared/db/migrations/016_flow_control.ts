@@ -2,9 +2,10 @@ import type { Knex } from "knex";
 
 /**
  * Flow control (issue 17, decision 27): queues an organization paused, concurrency keys and debounce
- * keys. The indexes hold unfinished rows only and name no column a claim changes, so claims stay
- * HOT (decision 25): a key's running jobs are counted through `jobs_concurrency` and the rows' own
- * status and lease.
+ * keys. `concurrency_slots` holds a row per claimed keyed job (removed when its attempt ends), so a
+ * key's running jobs are counted among a handful of rows, not among all of the key's waiting jobs;
+ * a slot counts only while its job runs with a live lease, so a lost worker's slots free themselves.
+ * No index names a column a claim changes, so claims stay HOT (decision 25).
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
@@ -17,14 +18,19 @@ export async function up(knex: Knex): Promise<void> {
     ALTER TABLE jobs ADD COLUMN concurrency_key text,
                      ADD COLUMN concurrency_limit integer CHECK (concurrency_limit > 0),
                      ADD COLUMN debounce_key text;
-    CREATE INDEX jobs_concurrency ON jobs (concurrency_key) WHERE concurrency_key IS NOT NULL AND finished_at IS NULL;
+    CREATE TABLE concurrency_slots (
+      job_id uuid PRIMARY KEY,
+      concurrency_key text NOT NULL,
+      concurrency_limit integer NOT NULL
+    );
+    CREATE INDEX concurrency_slots_key ON concurrency_slots (concurrency_key);
     CREATE INDEX jobs_debounce ON jobs (organization_id, debounce_key) WHERE debounce_key IS NOT NULL AND finished_at IS NULL;
   `);
 }
 
 export async function down(knex: Knex): Promise<void> {
   await knex.raw(`
-    DROP TABLE queue_pauses;
+    DROP TABLE queue_pauses, concurrency_slots;
     ALTER TABLE jobs DROP COLUMN concurrency_key, DROP COLUMN concurrency_limit, DROP COLUMN debounce_key;
   `);
 }
