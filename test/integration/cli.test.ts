@@ -7,7 +7,7 @@ import type { PublicJob } from "../../shared/db/jobs/job-record";
 import type { PublicSchedule } from "../../shared/db/schedules/schedule-record";
 import { startStack, Stack } from "../support/stack";
 import { waitFor } from "../support/wait-for";
-import { exited, waitForConsumers } from "../support/worker-process";
+import { exited, killIfRunning, waitForConsumers } from "../support/worker-process";
 
 const ROOT = path.resolve(__dirname, "../..");
 const BIN = path.join(ROOT, "bin", "conveyor.js");
@@ -53,10 +53,7 @@ describe("conveyor command line against the running stack", () => {
     await waitForConsumers("default", 1);
   });
   afterAll(async () => {
-    if (worker && worker.exitCode === null) {
-      worker.kill("SIGKILL");
-      await exited(worker);
-    }
+    await killIfRunning(worker);
     await stack?.stop();
   });
 

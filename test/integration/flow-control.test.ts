@@ -2,7 +2,7 @@ import { ChildProcess } from "node:child_process";
 import type { PublicJob } from "../../shared/db/jobs/job-record";
 import { startStack, Stack } from "../support/stack";
 import { waitFor } from "../support/wait-for";
-import { exited, spawnNode, waitForConsumers } from "../support/worker-process";
+import { killIfRunning, spawnNode, waitForConsumers } from "../support/worker-process";
 
 interface Interval {
   start: number;
@@ -36,10 +36,7 @@ describe("flow control", () => {
     await waitForConsumers("default", 1);
   });
   afterAll(async () => {
-    if (worker && worker.exitCode === null) {
-      worker.kill("SIGKILL");
-      await exited(worker);
-    }
+    await killIfRunning(worker);
     await stack?.stop();
   });
 
@@ -86,8 +83,7 @@ describe("flow control", () => {
       Array.from({ length: 6 }, () => enqueue({ task: "demo.sleep", payload: { ms: 1_500 }, concurrency: { key: "crash-key", limit: 2 } })),
     );
     await waitFor(() => rows(jobs.map((job) => job.id)), (current) => current.filter((row) => row.status === "running").length === 2, { timeoutMs: 30_000, intervalMs: 100 });
-    worker?.kill("SIGKILL");
-    if (worker) await exited(worker);
+    await killIfRunning(worker);
     worker = spawnNode("demo", { NODE_ID: "flow-worker-2" });
     const done = await allFinished(jobs.map((job) => job.id), 60_000);
     expect(done.every((row) => row.status === "succeeded")).toBe(true);

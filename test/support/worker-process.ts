@@ -44,6 +44,13 @@ export async function waitForConsumers(queue: string, count: number, timeoutMs =
   }
 }
 
+/** Kills a child that still runs (a test's teardown) and waits until it is gone. */
+export async function killIfRunning(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  child.kill("SIGKILL");
+  await exited(child);
+}
+
 export function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   if (child.exitCode !== null || child.signalCode !== null) {
     return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
