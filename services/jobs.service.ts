@@ -5,7 +5,7 @@ import { cancelJob, purgeQueue } from "../shared/db/jobs/cancel-job";
 import { findJob, listJobEvents, listJobs } from "../shared/db/jobs/find-jobs";
 import { updatesAfter } from "../shared/db/jobs/job-updates";
 import { activeCounts } from "../shared/db/jobs/active-counts";
-import { inspectJobs } from "../shared/db/jobs/claim-jobs";
+import { HeldBack, inspectJobs } from "../shared/db/jobs/claim-jobs";
 import { pausedQueues, pauseQueue, resumeQueue } from "../shared/db/jobs/queue-pauses";
 import { queueStats } from "../shared/db/jobs/queue-stats";
 import { JobRow, PublicJob, toPublicJob } from "../shared/db/jobs/job-record";
@@ -141,7 +141,7 @@ export default class JobsService extends Service {
   }
 
   /** A job; one that is due but held back by flow control says why (`heldBack`). */
-  private async get(ctx: JobsContext): Promise<PublicJob & { heldBack?: "paused" | "concurrency" }> {
+  private async get(ctx: JobsContext): Promise<PublicJob & { heldBack?: Exclude<HeldBack, null> }> {
     const row = await this.requireJob(ctx);
     const job = toPublicJob(row);
     if (!["scheduled", "queued", "retrying"].includes(row.status)) return job;

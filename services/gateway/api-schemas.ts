@@ -29,7 +29,7 @@ const dateTime = z.string().datetime({ offset: true });
 const uuid = z.string().uuid();
 const jobStatus = z.enum(JOB_STATUSES);
 
-export const jobSchema = schemaOf<PublicJob & { statusUrl?: string; heldBack?: "paused" | "concurrency" }>()(
+export const jobSchema = schemaOf<PublicJob & { statusUrl?: string; heldBack?: "paused" | "concurrency" | "throttled" }>()(
   z.object({
     id: uuid,
     organizationId: uuid,
@@ -55,7 +55,7 @@ export const jobSchema = schemaOf<PublicJob & { statusUrl?: string; heldBack?: "
     updatedAt: dateTime,
     deadLetteredAt: dateTime.nullable(),
     statusUrl: z.string().optional().describe("Where to follow the job; on answers to enqueue and replay"),
-    heldBack: z.enum(["paused", "concurrency"]).optional().describe("GET /jobs/{id} of a due job that waits: its queue is paused, or its concurrency key is full"),
+    heldBack: z.enum(["paused", "concurrency", "throttled"]).optional().describe("GET /jobs/{id} of a due job that waits: its queue is paused, its concurrency key is full, or its throttle's starts for the period are used up"),
   }),
 );
 

@@ -27,6 +27,9 @@ const echoJob = (text: string): NewJob => ({
   concurrencyKey: null,
   concurrencyLimit: null,
   debounceKey: null,
+  throttleKey: null,
+  throttleLimit: null,
+  throttlePeriodMs: null,
 });
 
 /** Puts a job's message straight into a RabbitMQ queue, as if the pipeline had sent it there. */

@@ -91,6 +91,18 @@ describe("flow control", () => {
     expect(maxOverlap(done.map((row) => ({ start: row.started_at.getTime(), end: row.finished_at.getTime() })))).toBeLessThanOrEqual(2);
   });
 
+  it("throttles: 20 jobs at 5 per second span at least 3 seconds, and none fails", async () => {
+    const jobs = await Promise.all(
+      Array.from({ length: 20 }, (_, n) => enqueue({ task: "demo.echo", payload: { text: `t${n}` }, throttle: { key: "llm-api", limit: 5, periodMs: 1_000 } })),
+    );
+    const done = await allFinished(jobs.map((job) => job.id), 60_000);
+    expect(done.every((row) => row.status === "succeeded" && row.attempts === 1)).toBe(true);
+    const starts = done.map((row) => row.started_at.getTime()).sort((a, b) => a - b);
+    expect(starts[starts.length - 1] - starts[0]).toBeGreaterThanOrEqual(3_000);
+    // No window of a second holds more than 5 starts.
+    for (const start of starts) expect(starts.filter((other) => other >= start && other < start + 1_000).length).toBeLessThanOrEqual(5);
+  });
+
   it("debounces: enqueues within the period run once, with the last payload; the replaced ones name their replacement", async () => {
     const jobs: PublicJob[] = [];
     for (let n = 0; n < 10; n++) {

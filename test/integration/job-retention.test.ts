@@ -10,7 +10,7 @@ const retention = { succeededMs: 7 * DAY, failedMs: 30 * DAY };
 const job = (): NewJob => ({
   id: randomUUID(), task: "demo.echo", queue: "default", payload: { text: "x" }, maxAttempts: 3, priority: 0,
   idempotencyKey: null, runAt: null, softTimeLimitMs: null, timeLimitMs: null, callbackUrl: null,
-  concurrencyKey: null, concurrencyLimit: null, debounceKey: null,
+  concurrencyKey: null, concurrencyLimit: null, debounceKey: null, throttleKey: null, throttleLimit: null, throttlePeriodMs: null,
 });
 
 describe("job retention", () => {

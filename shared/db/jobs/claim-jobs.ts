@@ -23,6 +23,13 @@ const liveSlots = (keys: string) => `
   WHERE s.concurrency_key IN (${keys})
   GROUP BY s.concurrency_key`;
 
+/** A throttle key's starts within its period (the smallest period and limit its jobs give). */
+const recentStarts = (keys: string) => `
+  SELECT t.throttle_key, count(*) AS started
+  FROM throttle_starts t JOIN (${keys}) k ON k.throttle_key = t.throttle_key
+  WHERE t.started_at > now() - make_interval(secs => k.period_ms / 1000.0)
+  GROUP BY t.throttle_key`;
+
 /** Nothing starts on a queue its organization paused. */
 const NOT_PAUSED = "NOT EXISTS (SELECT 1 FROM queue_pauses p WHERE p.organization_id = jobs.organization_id AND p.queue = jobs.queue)";
 
@@ -69,15 +76,22 @@ const CLAIM_KEYED_JOBS = claimStatement(
   `candidates AS (
      SELECT id, concurrency_key,
             row_number() OVER (PARTITION BY concurrency_key ORDER BY priority DESC, created_at) AS key_rank,
-            min(concurrency_limit) OVER (PARTITION BY concurrency_key) AS key_limit
+            min(concurrency_limit) OVER (PARTITION BY concurrency_key) AS key_limit,
+            throttle_key,
+            row_number() OVER (PARTITION BY throttle_key ORDER BY priority DESC, created_at) AS throttle_rank,
+            min(throttle_limit) OVER (PARTITION BY throttle_key) AS throttle_limit
      FROM jobs
      WHERE id = ANY(?::uuid[]) AND ${NOT_PAUSED}
    ),
    slots AS (${liveSlots("SELECT concurrency_key FROM candidates WHERE concurrency_key IS NOT NULL")}),
+   starts AS (${recentStarts("SELECT throttle_key, min(throttle_period_ms) AS period_ms FROM jobs WHERE id = ANY(?::uuid[]) AND throttle_key IS NOT NULL GROUP BY throttle_key")}),
    admitted AS (
-     SELECT c.id FROM candidates c LEFT JOIN slots ON slots.concurrency_key = c.concurrency_key
-     WHERE c.concurrency_key IS NULL
-        OR c.key_rank + coalesce(slots.running, 0) <= LEAST(c.key_limit, coalesce(slots.min_limit, c.key_limit))
+     SELECT c.id FROM candidates c
+       LEFT JOIN slots ON slots.concurrency_key = c.concurrency_key
+       LEFT JOIN starts ON starts.throttle_key = c.throttle_key
+     WHERE (c.concurrency_key IS NULL
+            OR c.key_rank + coalesce(slots.running, 0) <= LEAST(c.key_limit, coalesce(slots.min_limit, c.key_limit)))
+       AND (c.throttle_key IS NULL OR c.throttle_rank + coalesce(starts.started, 0) <= c.throttle_limit)
    ),
    `,
 );
@@ -107,7 +121,20 @@ export async function claimJobs(db: Knex, ids: string[], options: ClaimOptions &
          AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = s.job_id AND j.status = 'running')`,
       [ids],
     );
-    const rows = await claim(trx, CLAIM_KEYED_JOBS, [ids]);
+    await trx.raw(
+      `SELECT pg_advisory_xact_lock(hashtextextended('throttle:' || k, 0))
+       FROM (SELECT DISTINCT throttle_key AS k FROM jobs WHERE id = ANY(?::uuid[]) AND throttle_key IS NOT NULL ORDER BY 1) keys`,
+      [ids],
+    );
+    const rows = await claim(trx, CLAIM_KEYED_JOBS, [ids, ids]);
+    // A throttled job's start is counted for its key's period; starts older than a day are dropped.
+    const throttled = rows.filter((row) => row.throttle_key !== null);
+    if (throttled.length > 0) {
+      await trx.raw("INSERT INTO throttle_starts (throttle_key) SELECT unnest(?::text[])", [pgArray(throttled.map((row) => row.throttle_key))]);
+      await trx.raw("DELETE FROM throttle_starts WHERE throttle_key = ANY(?::text[]) AND started_at < now() - interval '1 day'", [
+        pgArray([...new Set(throttled.map((row) => row.throttle_key))]),
+      ]);
+    }
     // The claimed keyed jobs take their slots; a taken-over job keeps the one it had.
     const keyed = rows.filter((row) => row.concurrency_key !== null);
     if (keyed.length > 0) {
@@ -121,8 +148,8 @@ export async function claimJobs(db: Knex, ids: string[], options: ClaimOptions &
   });
 }
 
-/** Why a waiting job that is due does not start: its queue is paused, or its concurrency key is full. */
-export type HeldBack = "paused" | "concurrency" | null;
+/** Why a waiting job that is due does not start: its queue is paused, its concurrency key is full, or its throttle's starts are used up. */
+export type HeldBack = "paused" | "concurrency" | "throttled" | null;
 
 export type UnclaimedJob = Pick<
   JobRow,
@@ -135,11 +162,14 @@ export async function inspectJobs(db: Knex, ids: string[]): Promise<UnclaimedJob
     `SELECT c.id, c.status, c.attempts, c.max_attempts, c.claims, c.interruptions, c.run_at, c.lease_expires_at, now() AS now,
             CASE WHEN EXISTS (SELECT 1 FROM queue_pauses p WHERE p.organization_id = c.organization_id AND p.queue = c.queue) THEN 'paused'
                  WHEN slots.running >= LEAST(c.concurrency_limit, slots.min_limit) THEN 'concurrency'
+                 WHEN starts.started >= c.throttle_limit THEN 'throttled'
             END AS held_back
      FROM jobs c LEFT JOIN (${liveSlots("SELECT concurrency_key FROM jobs WHERE id = ANY(?::uuid[]) AND concurrency_key IS NOT NULL")}) slots
        ON slots.concurrency_key = c.concurrency_key
+     LEFT JOIN (${recentStarts("SELECT throttle_key, min(throttle_period_ms) AS period_ms FROM jobs WHERE id = ANY(?::uuid[]) AND throttle_key IS NOT NULL GROUP BY throttle_key")}) starts
+       ON starts.throttle_key = c.throttle_key
      WHERE c.id = ANY(?::uuid[])`,
-    [ids, ids],
+    [ids, ids, ids],
   );
   return rows;
 }

@@ -21,6 +21,9 @@ export interface NewJob {
   concurrencyKey: string | null;
   concurrencyLimit: number | null;
   debounceKey: string | null;
+  throttleKey: string | null;
+  throttleLimit: number | null;
+  throttlePeriodMs: number | null;
 }
 
 export interface InsertedJobs {
@@ -33,19 +36,19 @@ export interface InsertedJobs {
 const INSERT_JOBS = withEventsAndNotify(
   `input AS (
      SELECT ?::uuid AS organization_id, * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::jsonb[], ?::int[], ?::int[],
-                          ?::text[], ?::timestamptz[], ?::int[], ?::int[], ?::text[], ?::uuid[], ?::text[], ?::int[], ?::text[])
+                          ?::text[], ?::timestamptz[], ?::int[], ?::int[], ?::text[], ?::uuid[], ?::text[], ?::int[], ?::text[], ?::text[], ?::int[], ?::int[])
        AS i(id, task, queue, payload, max_attempts, priority,
             idempotency_key, run_at, soft_time_limit_ms, time_limit_ms, callback_url, schedule_id,
-            concurrency_key, concurrency_limit, debounce_key)
+            concurrency_key, concurrency_limit, debounce_key, throttle_key, throttle_limit, throttle_period_ms)
    ),
    inserted AS (
      INSERT INTO jobs (id, organization_id, task, queue, payload, status, max_attempts, priority,
                        idempotency_key, run_at, soft_time_limit_ms, time_limit_ms, callback_url, schedule_id,
-                       concurrency_key, concurrency_limit, debounce_key)
+                       concurrency_key, concurrency_limit, debounce_key, throttle_key, throttle_limit, throttle_period_ms)
      SELECT id, organization_id, task, queue, payload,
             CASE WHEN run_at > now() THEN 'scheduled' ELSE 'queued' END,
             max_attempts, priority, idempotency_key, run_at, soft_time_limit_ms, time_limit_ms, callback_url, schedule_id,
-            concurrency_key, concurrency_limit, debounce_key
+            concurrency_key, concurrency_limit, debounce_key, throttle_key, throttle_limit, throttle_period_ms
      FROM input
      ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
      RETURNING *
@@ -80,6 +83,9 @@ export async function insertJobs(db: Knex, organizationId: string, jobs: NewJob[
     column((job) => job.concurrencyKey),
     column((job) => job.concurrencyLimit),
     column((job) => job.debounceKey),
+    column((job) => job.throttleKey),
+    column((job) => job.throttleLimit),
+    column((job) => job.throttlePeriodMs),
   ]);
 
   const createdIds = new Set(rows.map((row) => row.id));

@@ -55,6 +55,9 @@ export interface JobRow {
   concurrency_key: string | null;
   concurrency_limit: number | null;
   debounce_key: string | null;
+  throttle_key: string | null;
+  throttle_limit: number | null;
+  throttle_period_ms: number | null;
   published_at: Date | null;
   dead_lettered_at: Date | null;
   created_at: Date;

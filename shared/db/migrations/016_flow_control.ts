@@ -17,7 +17,16 @@ export async function up(knex: Knex): Promise<void> {
     );
     ALTER TABLE jobs ADD COLUMN concurrency_key text,
                      ADD COLUMN concurrency_limit integer CHECK (concurrency_limit > 0),
-                     ADD COLUMN debounce_key text;
+                     ADD COLUMN debounce_key text,
+                     ADD COLUMN throttle_key text,
+                     ADD COLUMN throttle_limit integer CHECK (throttle_limit > 0),
+                     ADD COLUMN throttle_period_ms integer CHECK (throttle_period_ms > 0);
+    -- One row per start of a throttled job: a key's starts in its period are counted here.
+    CREATE TABLE throttle_starts (
+      throttle_key text NOT NULL,
+      started_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE INDEX throttle_starts_key ON throttle_starts (throttle_key, started_at);
     CREATE TABLE concurrency_slots (
       job_id uuid PRIMARY KEY,
       concurrency_key text NOT NULL,
@@ -30,7 +39,8 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
   await knex.raw(`
-    DROP TABLE queue_pauses, concurrency_slots;
-    ALTER TABLE jobs DROP COLUMN concurrency_key, DROP COLUMN concurrency_limit, DROP COLUMN debounce_key;
+    DROP TABLE queue_pauses, concurrency_slots, throttle_starts;
+    ALTER TABLE jobs DROP COLUMN concurrency_key, DROP COLUMN concurrency_limit, DROP COLUMN debounce_key,
+                     DROP COLUMN throttle_key, DROP COLUMN throttle_limit, DROP COLUMN throttle_period_ms;
   `);
 }

@@ -25,6 +25,8 @@ export const enqueueRequestSchema = z
     callbackUrl: outboundUrlSchema.optional(),
     /** At most `limit` jobs with this key (of this organization) run at once; the smallest limit given wins. */
     concurrency: z.object({ key: flowKey, limit: z.number().int().min(1).max(10_000) }).strict().optional(),
+    /** At most `limit` jobs with this key (of this organization) start per `periodMs`; the others wait. */
+    throttle: z.object({ key: flowKey, limit: z.number().int().min(1).max(100_000), periodMs: z.number().int().min(1).max(24 * 3_600_000) }).strict().optional(),
     /** A later job with this key, enqueued while this one still waits, replaces it and the wait restarts. */
     debounce: z.object({ key: flowKey, periodMs: z.number().int().min(1).max(24 * 3_600_000) }).strict().optional(),
   })

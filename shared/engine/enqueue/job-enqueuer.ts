@@ -30,7 +30,7 @@ interface PendingEnqueue {
 
 const ENQUEUE_BATCH = 1_000;
 
-type PublishableJob = Pick<JobRow, "id" | "task" | "queue" | "run_at" | "concurrency_key">;
+type PublishableJob = Pick<JobRow, "id" | "task" | "queue" | "run_at" | "concurrency_key" | "throttle_key">;
 
 /**
  * Validates, records and publishes jobs. Concurrent calls share one INSERT and one confirmed publish
@@ -75,6 +75,8 @@ export class JobEnqueuer {
       given !== undefined ? `org:${organizationId}:${given}` : declared ? `task:${task.name}:${declared(payload, organizationId)}` : null;
     const concurrencyKey = scoped(request.concurrency?.key, task.concurrency?.key);
     const debounceKey = scoped(request.debounce?.key, task.debounce?.key);
+    const throttleKey = scoped(request.throttle?.key, task.throttle?.key);
+    const throttle = request.throttle ?? task.throttle;
     const debounceMs = request.debounce?.periodMs ?? task.debounce?.periodMs;
     const runAt =
       request.runAt !== undefined
@@ -99,6 +101,9 @@ export class JobEnqueuer {
       concurrencyKey,
       concurrencyLimit: concurrencyKey ? (request.concurrency?.limit ?? task.concurrency?.limit ?? null) : null,
       debounceKey,
+      throttleKey,
+      throttleLimit: throttleKey ? (throttle?.limit ?? null) : null,
+      throttlePeriodMs: throttleKey ? (throttle?.periodMs ?? null) : null,
     };
   }
 
@@ -218,7 +223,7 @@ export class JobEnqueuer {
         id: row.id,
         task: row.task,
         queue: row.queue,
-        ...(row.concurrency_key !== null ? { keyed: true as const } : {}),
+        ...(row.concurrency_key !== null || row.throttle_key !== null ? { keyed: true as const } : {}),
         delayMs: row.run_at ? Math.max(0, row.run_at.getTime() - now) : 0,
       })),
     );

@@ -27,6 +27,8 @@ export interface TaskDeclarationOptions<Schema extends z.ZodTypeAny> {
   visibility?: TaskVisibility;
   /** At most `limit` of this task's jobs with the same key run at once, across every worker. */
   concurrency?: { limit: number; key(payload: z.infer<Schema>, organizationId: string): string };
+  /** At most `limit` of this task's jobs with the same key start per `periodMs`, across every worker. */
+  throttle?: { limit: number; periodMs: number; key(payload: z.infer<Schema>, organizationId: string): string };
   /** A job enqueued while another with the same key still waits replaces it; it starts `periodMs` after the last. */
   debounce?: { periodMs: number; key(payload: z.infer<Schema>, organizationId: string): string };
 }
@@ -53,6 +55,7 @@ export interface TaskDeclaration<Schema extends z.ZodTypeAny = z.ZodTypeAny> {
   readonly visibility: TaskVisibility;
   readonly concurrency: TaskDeclarationOptions<Schema>["concurrency"];
   readonly debounce: TaskDeclarationOptions<Schema>["debounce"];
+  readonly throttle: TaskDeclarationOptions<Schema>["throttle"];
 }
 
 /** A declaration with its code: what a worker runs. */
@@ -83,6 +86,7 @@ export function declareTask<Schema extends z.ZodTypeAny>(options: TaskDeclaratio
     visibility: options.visibility ?? "public",
     concurrency: options.concurrency,
     debounce: options.debounce,
+    throttle: options.throttle,
   };
 }
 
