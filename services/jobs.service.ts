@@ -49,6 +49,13 @@ const updatesAfterParams = z.object({
 
 type ListParams = z.infer<typeof jobListParams>;
 
+/** The queue a `/queues/:name/...` call names, if some task routes to it (else 404). */
+function requireQueue(ctx: JobsContext): string {
+  const { name } = parseParams(queueNameParams, ctx.params);
+  if (!catalogQueues().includes(name)) throw notFound("Queue");
+  return name;
+}
+
 /**
  * The job registry: enqueue (single and bulk), read, list, cancel, replay, dead letters. It validates
  * against the task catalog and records jobs; workers (any service with `tasks:`) run them.
@@ -209,17 +216,15 @@ export default class JobsService extends Service {
 
   /** Pauses or resumes the caller's jobs on a queue: waiting ones stay waiting, running ones finish. */
   private async setPaused(ctx: JobsContext, paused: boolean): Promise<{ queue: string; paused: boolean }> {
-    const { name } = parseParams(queueNameParams, ctx.params);
-    if (!catalogQueues().includes(name)) throw notFound("Queue");
-    await (paused ? pauseQueue : resumeQueue)(this.runtime.db, organizationOf(ctx), name);
-    return { queue: name, paused };
+    const queue = requireQueue(ctx);
+    await (paused ? pauseQueue : resumeQueue)(this.runtime.db, organizationOf(ctx), queue);
+    return { queue, paused };
   }
 
   /** Cancels the caller's waiting jobs on a queue that some task routes to; running ones finish. */
   private async purge(ctx: JobsContext): Promise<{ queue: string; cancelled: number }> {
-    const { name } = parseParams(queueNameParams, ctx.params);
-    if (!catalogQueues().includes(name)) throw notFound("Queue");
-    return { queue: name, cancelled: await purgeQueue(this.runtime.db, organizationOf(ctx), name) };
+    const queue = requireQueue(ctx);
+    return { queue, cancelled: await purgeQueue(this.runtime.db, organizationOf(ctx), queue) };
   }
 
   /** Services that run tasks, per node, from the Moleculer registry (see the tasks middleware). */

@@ -23,10 +23,15 @@ const liveSlots = (keys: string) => `
   WHERE s.concurrency_key IN (${keys})
   GROUP BY s.concurrency_key`;
 
-/** A throttle key's starts within its period (the smallest period and limit its jobs give). */
-const recentStarts = (keys: string) => `
+/**
+ * The starts within its period of each throttle key of the batch (`ids`, the statement's next
+ * parameter), the period being the smallest its jobs give.
+ */
+const RECENT_STARTS = `
   SELECT t.throttle_key, count(*) AS started
-  FROM throttle_starts t JOIN (${keys}) k ON k.throttle_key = t.throttle_key
+  FROM throttle_starts t
+  JOIN (SELECT throttle_key, min(throttle_period_ms) AS period_ms FROM jobs
+        WHERE id = ANY(?::uuid[]) AND throttle_key IS NOT NULL GROUP BY throttle_key) k ON k.throttle_key = t.throttle_key
   WHERE t.started_at > now() - make_interval(secs => k.period_ms / 1000.0)
   GROUP BY t.throttle_key`;
 
@@ -68,8 +73,9 @@ const CLAIM_JOBS = claimStatement(NOT_PAUSED);
 /**
  * A batch with keyed jobs: a job with a concurrency key starts only while fewer than the key's limit
  * (the smallest any of its jobs gives) run, counting live leases, so a lost worker's slots come back
- * when its leases run out. Several jobs of one key in a batch are admitted in priority order up to
- * the free slots. The caller holds the keys' advisory locks (claimJobs), so claims of a key never race.
+ * when its leases run out; a job with a throttle key only while the key's starts in its period are
+ * fewer than its limit. Several jobs of one key in a batch are admitted in priority order up to
+ * what is free. The caller holds the keys' advisory locks (claimJobs), so claims of a key never race.
  */
 const CLAIM_KEYED_JOBS = claimStatement(
   "id IN (SELECT id FROM admitted)",
@@ -84,7 +90,7 @@ const CLAIM_KEYED_JOBS = claimStatement(
      WHERE id = ANY(?::uuid[]) AND ${NOT_PAUSED}
    ),
    slots AS (${liveSlots("SELECT concurrency_key FROM candidates WHERE concurrency_key IS NOT NULL")}),
-   starts AS (${recentStarts("SELECT throttle_key, min(throttle_period_ms) AS period_ms FROM jobs WHERE id = ANY(?::uuid[]) AND throttle_key IS NOT NULL GROUP BY throttle_key")}),
+   starts AS (${RECENT_STARTS}),
    admitted AS (
      SELECT c.id FROM candidates c
        LEFT JOIN slots ON slots.concurrency_key = c.concurrency_key
@@ -105,13 +111,17 @@ export async function claimJobs(db: Knex, ids: string[], options: ClaimOptions &
   const claim = async (connection: Knex, statement: string, leading: string[][]) =>
     (await connection.raw<{ rows: JobRow[] }>(statement, [...leading, options.leaseMs, options.workerId, ids, options.maxInterruptions])).rows;
   if (!options.keyed) return claim(db, CLAIM_JOBS, []);
-  // Counting a key's slots and taking them is one step per key: its lock, in key order (no deadlock),
-  // held until the claim commits; the claim's statement then sees every other claim of the key.
+  // Counting a key's slots or starts and taking them is one step per key: its lock, every key of the
+  // batch in one order (no deadlock), held until the claim commits; the claim's statement then sees
+  // every other claim of the key.
   return db.transaction(async (trx) => {
     await trx.raw(
-      `SELECT pg_advisory_xact_lock(hashtextextended('concurrency:' || k, 0))
-       FROM (SELECT DISTINCT concurrency_key AS k FROM jobs WHERE id = ANY(?::uuid[]) AND concurrency_key IS NOT NULL ORDER BY 1) keys`,
-      [ids],
+      `SELECT pg_advisory_xact_lock(hashtextextended(k, 0))
+       FROM (SELECT 'concurrency:' || concurrency_key AS k FROM jobs WHERE id = ANY(?::uuid[]) AND concurrency_key IS NOT NULL
+             UNION
+             SELECT 'throttle:' || throttle_key FROM jobs WHERE id = ANY(?::uuid[]) AND throttle_key IS NOT NULL
+             ORDER BY 1) keys`,
+      [ids, ids],
     );
     // Slots of these keys whose job no longer runs (cancelled while running, or gone): not counted
     // anyway, removed so each key's slots stay a handful of rows.
@@ -119,11 +129,6 @@ export async function claimJobs(db: Knex, ids: string[], options: ClaimOptions &
       `DELETE FROM concurrency_slots s
        WHERE s.concurrency_key IN (SELECT concurrency_key FROM jobs WHERE id = ANY(?::uuid[]) AND concurrency_key IS NOT NULL)
          AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = s.job_id AND j.status = 'running')`,
-      [ids],
-    );
-    await trx.raw(
-      `SELECT pg_advisory_xact_lock(hashtextextended('throttle:' || k, 0))
-       FROM (SELECT DISTINCT throttle_key AS k FROM jobs WHERE id = ANY(?::uuid[]) AND throttle_key IS NOT NULL ORDER BY 1) keys`,
       [ids],
     );
     const rows = await claim(trx, CLAIM_KEYED_JOBS, [ids, ids]);
@@ -166,7 +171,7 @@ export async function inspectJobs(db: Knex, ids: string[]): Promise<UnclaimedJob
             END AS held_back
      FROM jobs c LEFT JOIN (${liveSlots("SELECT concurrency_key FROM jobs WHERE id = ANY(?::uuid[]) AND concurrency_key IS NOT NULL")}) slots
        ON slots.concurrency_key = c.concurrency_key
-     LEFT JOIN (${recentStarts("SELECT throttle_key, min(throttle_period_ms) AS period_ms FROM jobs WHERE id = ANY(?::uuid[]) AND throttle_key IS NOT NULL GROUP BY throttle_key")}) starts
+     LEFT JOIN (${RECENT_STARTS}) starts
        ON starts.throttle_key = c.throttle_key
      WHERE c.id = ANY(?::uuid[])`,
     [ids, ids, ids],

@@ -1,9 +1,9 @@
 import { z } from "zod";
 
 /**
- * What travels through RabbitMQ: only the job's identity, and whether it has a concurrency key (so
- * the worker claims it under the key's lock, and every other batch goes without). Postgres holds
- * everything else.
+ * What travels through RabbitMQ: only the job's identity, and whether it has a concurrency or
+ * throttle key (so the worker claims it under the key's lock, and every other batch goes without).
+ * Postgres holds everything else.
  */
 export const jobMessageSchema = z.object({ id: z.string().uuid(), task: z.string(), keyed: z.literal(true).optional() });
 export type JobMessage = z.infer<typeof jobMessageSchema>;

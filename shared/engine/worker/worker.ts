@@ -43,7 +43,7 @@ export interface WorkerOptions {
 interface ClaimRequest {
   jobId: string;
   delivery: Delivery;
-  /** The job has a concurrency key (its message says so). */
+  /** The job has a concurrency or throttle key (its message says so). */
   keyed: boolean;
 }
 
@@ -64,7 +64,7 @@ const CLAIM_BATCH = 500;
 const OUTCOME_BATCH = 500;
 /** A message that comes back early for a running job waits this much longer than the lease. */
 const LEASE_SLACK_MS = 250;
-/** How soon a job held back by flow control (paused queue, full concurrency key) is offered again. */
+/** How soon a job held back by flow control (paused queue, full concurrency key, throttle) is offered again. */
 export const HELD_BACK_RETRY_MS = 1_000;
 /** After its grace period, how long a stopping worker still waits for an unreachable database. */
 const STOP_OUTAGE_WAIT_MS = 10_000;
@@ -390,7 +390,7 @@ export function decideUnclaimed(job: UnclaimedJob, maxInterruptions: number): Un
     return { action: "delay", delayMs: job.lease_expires_at.getTime() - now + LEASE_SLACK_MS };
   }
   if (job.run_at && job.run_at.getTime() > now) return { action: "delay", delayMs: job.run_at.getTime() - now };
-  // Due, but its queue is paused or its concurrency key full: it waits (no attempt used) and asks again.
+  // Due, but held back (paused queue, full concurrency key, throttle): it waits, using no attempt, and asks again.
   if (job.status !== "running" && job.held_back) return { action: "delay", delayMs: HELD_BACK_RETRY_MS };
   // Running with an expired lease that the claim would not take over: its worker was lost once too often.
   if (job.status === "running" && job.interruptions >= maxInterruptions) {
