@@ -1,5 +1,6 @@
+import { topologyExchangeNames, topologyQueueNames } from "../shared/engine/queue/topology";
 import { taskCatalog } from "../services/task-catalog";
-import { deleteExchanges, deleteQueues, topologyQueueNames, transporterNames } from "./rabbitmq";
+import { deleteExchanges, deleteQueues, transporterNames } from "./rabbitmq";
 import { WorkerProcess } from "./worker-process";
 
 export interface ApiNodeOptions {
@@ -45,5 +46,5 @@ export async function stopApiNode(node: WorkerProcess, amqpUrl: string, prefix: 
   const transporter = transporterNames(prefix, [nodeId]);
   const jobQueues = [...new Set([...taskCatalog.values()].map((task) => task.queue))].flatMap((queue) => topologyQueueNames(prefix, queue));
   await deleteQueues(amqpUrl, [...jobQueues, ...transporter.queues]).catch(() => 0);
-  await deleteExchanges(amqpUrl, transporter.exchanges).catch(() => undefined);
+  await deleteExchanges(amqpUrl, [...transporter.exchanges, ...topologyExchangeNames(prefix)]).catch(() => undefined);
 }

@@ -3,6 +3,7 @@
  * queues, a worker in its own process), enqueued two ways: the jobs service's bulk action, and the
  * gateway's REST endpoint one job per request. See BENCHMARKS.md for what is measured and how.
  */
+import { topologyExchangeNames, topologyQueueNames } from "../shared/engine/queue/topology";
 import { appendFileSync, existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { loadConfig } from "../config";
@@ -12,7 +13,7 @@ import { ensureDatabase, openBenchDb, postgresVersion } from "./database";
 import { describeMachine } from "./machine";
 import { readOptions } from "./options";
 import { Producer, startProducer } from "./producer";
-import { deleteExchanges, deleteQueues, rabbitmqVersion, topologyQueueNames, transporterNames } from "./rabbitmq";
+import { deleteExchanges, deleteQueues, rabbitmqVersion, transporterNames } from "./rabbitmq";
 import { measureCeiling } from "./reference-ceiling";
 import { formatTable, headingLines, markdownSection } from "./report";
 import { runSoak, soakSection } from "./soak";
@@ -146,7 +147,7 @@ async function main(): Promise<number> {
       const transporter = transporterNames(prefix, [...options.modes.map(workerNodeId), ...(options.soak ? [workerNodeId("soak")] : [])]);
       const left = await deleteQueues(options.amqpUrl, [...jobQueues, ...transporter.queues]);
       if (left > 0) console.warn(`Deleted this run's queues; ${left} messages were still in them`);
-      await deleteExchanges(options.amqpUrl, transporter.exchanges);
+      await deleteExchanges(options.amqpUrl, [...transporter.exchanges, ...topologyExchangeNames(prefix)]);
       await db?.destroy();
     });
   }

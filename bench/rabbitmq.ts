@@ -1,5 +1,4 @@
 import amqp from "amqplib";
-import { RETRY_BUCKETS_MS, deadQueueName, retryQueueName, workQueueName } from "../shared/engine/queue/topology";
 
 /** Short-lived connections to RabbitMQ for the benchmark's own checks and clean-up. */
 
@@ -44,15 +43,6 @@ export function waitForConsumer(url: string, queue: string, alive: () => boolean
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   });
-}
-
-/** The RabbitMQ names of one Conveyor queue: work queue, dead-letter queue and delay queues. */
-export function topologyQueueNames(prefix: string, queue: string): string[] {
-  return [
-    workQueueName(prefix, queue),
-    deadQueueName(prefix, queue),
-    ...RETRY_BUCKETS_MS.map((bucket) => retryQueueName(prefix, queue, bucket)),
-  ];
 }
 
 /** Deletes this run's queues (deleting a missing queue is fine); returns how many messages they held. */

@@ -14,12 +14,13 @@
  *
  *   npm run bench:scheduler
  */
+import { topologyQueueNames } from "../shared/engine/queue/topology";
 import type { Db } from "../shared/db/knex";
 import { createTenant, ensureDatabase, openBenchDb, postgresVersion } from "./database";
 import { describeMachine } from "./machine";
 import { percentiles } from "./percentiles";
 import { cpuDelta, cpuSnapshot, CpuGroups } from "./proc-stats";
-import { deleteQueues, rabbitmqVersion, topologyQueueNames } from "./rabbitmq";
+import { deleteQueues, rabbitmqVersion } from "./rabbitmq";
 import { WorkerProcess } from "./worker-process";
 import { waitUntil } from "./wait-until";
 import { reportSection } from "./report-section";

@@ -7,12 +7,13 @@
  *
  *   npm run bench:sse
  */
+import { topologyQueueNames } from "../shared/engine/queue/topology";
 import http from "node:http";
 import { percentiles } from "./percentiles";
 import { createTenant, ensureDatabase, openBenchDb, postgresVersion } from "./database";
 import { describeMachine } from "./machine";
 import { memoryStatus } from "./proc-stats";
-import { deleteQueues, rabbitmqVersion, topologyQueueNames } from "./rabbitmq";
+import { deleteQueues, rabbitmqVersion } from "./rabbitmq";
 import { WorkerProcess } from "./worker-process";
 import { waitUntil } from "./wait-until";
 import { reportSection } from "./report-section";

@@ -37,6 +37,26 @@ export const configSchema = z.object({
   QUEUE_DELIVERY_LIMIT: positive(10),
   WORKER_QUEUES: csv(""),
   WORKER_PREFETCH: positive(200),
+  /**
+   * Fair shares: `queue=cap` pairs, comma-separated (e.g. `default=50,ai=5`). On a listed queue one
+   * organization has at most `cap` jobs running at once, across every worker, so its backlog never
+   * keeps the other organizations' jobs from starting. Unlisted queues have no cap.
+   */
+  QUEUE_FAIR_SHARES: z
+    .string()
+    .default("")
+    .transform((value, ctx) => {
+      const shares: Record<string, number> = {};
+      for (const pair of value.split(",").map((item) => item.trim()).filter(Boolean)) {
+        const match = /^([a-z0-9_-]{1,64})=([1-9][0-9]{0,5})$/.exec(pair);
+        if (!match) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${pair}" is not queue=cap (a queue name and a positive integer)` });
+          return z.NEVER;
+        }
+        shares[match[1]] = Number(match[2]);
+      }
+      return shares;
+    }),
   /** A claimed job's lease in Postgres, renewed every third of it; a lost worker's job is taken over this long after its last renewal. */
   JOB_LEASE_MS: positive(15_000),
   /** Shutdowns and lost workers a job may live through on top of its attempts before it fails (InterruptionLimitExceeded). */

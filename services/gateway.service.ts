@@ -160,6 +160,7 @@ export default class GatewayService extends Service {
               "POST queues/:name/purge": "jobs.purge",
               "POST queues/:name/pause": "jobs.pauseQueue",
               "POST queues/:name/resume": "jobs.resumeQueue",
+              "GET flow-control": "jobs.flowControl",
               "GET workers": "jobs.workers",
               "GET stats/queues": "jobs.queueStats",
               "POST webhooks/subscriptions": "webhooks.createSubscription",

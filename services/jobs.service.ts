@@ -5,6 +5,7 @@ import { cancelJob, purgeQueue } from "../shared/db/jobs/cancel-job";
 import { findJob, listJobEvents, listJobs } from "../shared/db/jobs/find-jobs";
 import { updatesAfter } from "../shared/db/jobs/job-updates";
 import { activeCounts } from "../shared/db/jobs/active-counts";
+import { flowControlState } from "../shared/db/jobs/flow-control-state";
 import { HeldBack, inspectJobs } from "../shared/db/jobs/claim-jobs";
 import { pausedQueues, pauseQueue, resumeQueue } from "../shared/db/jobs/queue-pauses";
 import { queueStats } from "../shared/db/jobs/queue-stats";
@@ -106,6 +107,8 @@ export default class JobsService extends Service {
         purge: (ctx: JobsContext) => this.purge(ctx),
         pauseQueue: (ctx: JobsContext) => this.setPaused(ctx, true),
         resumeQueue: (ctx: JobsContext) => this.setPaused(ctx, false),
+        // The dashboard's flow-control panel: paused queues, concurrency keys and throttles of the caller.
+        flowControl: (ctx: JobsContext) => flowControlState(this.runtime.db, organizationOf(ctx)),
         workers: (ctx: JobsContext) => this.workers(ctx),
         tasks: () => ({
           items: [...taskCatalog.values()].filter((task) => task.visibility === "public").map((task) => ({
@@ -152,7 +155,7 @@ export default class JobsService extends Service {
     const row = await this.requireJob(ctx);
     const job = toPublicJob(row);
     if (!["scheduled", "queued", "retrying"].includes(row.status)) return job;
-    const [inspected] = await inspectJobs(this.runtime.db, [row.id]);
+    const [inspected] = await inspectJobs(this.runtime.db, [row.id], this.runtime.config.QUEUE_FAIR_SHARES);
     return inspected?.held_back ? { ...job, heldBack: inspected.held_back } : job;
   }
 

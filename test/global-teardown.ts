@@ -1,5 +1,5 @@
 import amqp from "amqplib";
-import { RETRY_BUCKETS_MS, deadQueueName, retryQueueName, workQueueName } from "../shared/engine/queue/topology";
+import { topologyExchangeNames, topologyQueueNames } from "../shared/engine/queue/topology";
 import { dropRunDatabase } from "./support/test-database";
 import { TEST_QUEUES } from "./support/test-queues";
 
@@ -11,9 +11,8 @@ export default async function globalTeardown(): Promise<void> {
   const connection = await amqp.connect(process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672");
   const channel = await connection.createChannel();
   for (const queue of TEST_QUEUES) {
-    const names = [workQueueName(prefix, queue), deadQueueName(prefix, queue)];
-    for (const bucket of RETRY_BUCKETS_MS) names.push(retryQueueName(prefix, queue, bucket));
-    for (const name of names) await channel.deleteQueue(name);
+    for (const name of topologyQueueNames(prefix, queue)) await channel.deleteQueue(name);
   }
+  for (const name of topologyExchangeNames(prefix)) await channel.deleteExchange(name);
   await connection.close();
 }

@@ -3,6 +3,8 @@ import { DOCUMENT_STATUSES, PublicDocument } from "../../shared/db/documents/doc
 import type { PublicRun } from "../../shared/db/ingestion/run-record";
 import type { PublicIssue } from "../../shared/db/issues/issue-record";
 import { JOB_STATUSES, PublicJob } from "../../shared/db/jobs/job-record";
+import type { HeldBack } from "../../shared/db/jobs/claim-jobs";
+import { ConcurrencyKeyState, FlowControlState, MAX_FLOW_KEYS, ThrottleState } from "../../shared/db/jobs/flow-control-state";
 import type { PublicQueueStats, StatsBucket, StatsSeries } from "../../shared/db/jobs/queue-stats";
 import type { PublicSchedule, PublicScheduleRun } from "../../shared/db/schedules/schedule-record";
 import { MISSED_RUN_POLICIES, SCHEDULE_KINDS } from "../../shared/db/schedules/schedule-timing";
@@ -29,7 +31,7 @@ const dateTime = z.string().datetime({ offset: true });
 const uuid = z.string().uuid();
 const jobStatus = z.enum(JOB_STATUSES);
 
-export const jobSchema = schemaOf<PublicJob & { statusUrl?: string; heldBack?: "paused" | "concurrency" | "throttled" }>()(
+export const jobSchema = schemaOf<PublicJob & { statusUrl?: string; heldBack?: Exclude<HeldBack, null> }>()(
   z.object({
     id: uuid,
     organizationId: uuid,
@@ -55,7 +57,10 @@ export const jobSchema = schemaOf<PublicJob & { statusUrl?: string; heldBack?: "
     updatedAt: dateTime,
     deadLetteredAt: dateTime.nullable(),
     statusUrl: z.string().optional().describe("Where to follow the job; on answers to enqueue and replay"),
-    heldBack: z.enum(["paused", "concurrency", "throttled"]).optional().describe("GET /jobs/{id} of a due job that waits: its queue is paused, its concurrency key is full, or its throttle's starts for the period are used up"),
+    heldBack: z
+      .enum(["paused", "concurrency", "fair_share", "throttled"])
+      .optional()
+      .describe("GET /jobs/{id} of a due job that waits: its queue is paused, its concurrency key is full, its organization holds its fair share of the queue (QUEUE_FAIR_SHARES), or its throttle's starts for the period are used up"),
   }),
 );
 
@@ -97,6 +102,45 @@ export const queueStatsSchema = schemaOf<PublicQueueStats>()(
     to: dateTime,
     all: statsSeriesSchema.describe("Every queue together"),
     queues: z.array(statsSeriesSchema.extend({ queue: z.string() })).describe("Each queue a task routes to, and any other that had jobs in the window"),
+  }),
+);
+
+const flowKeyFields = {
+  key: z.string().describe("As stored: `org:<organization id>:<key>` for a key given with an enqueue, `task:<task>:<key>` for one a task declares"),
+  scope: z.enum(["organization", "task"]).describe("organization: given with an enqueue, limits this organization's jobs only; task: declared by the task"),
+  name: z.string().describe("The key without its prefix, as given"),
+  task: z.string().nullable().describe("The task that declared the key; null for an organization's key"),
+};
+
+export const flowControlSchema = schemaOf<FlowControlState>()(
+  z.object({
+    pausedQueues: z.array(z.string()).describe("Queues the organization paused (POST /queues/{name}/pause), by name"),
+    concurrencyKeys: z
+      .array(
+        schemaOf<ConcurrencyKeyState>()(
+          z.object({
+            ...flowKeyFields,
+            running: z.number().int().describe("The organization's jobs of the key running with a live lease: the slots taken"),
+            waiting: z.number().int().describe("Its jobs of the key that wait (scheduled, queued, retrying)"),
+            limit: z.number().int().describe("The smallest limit the key's unfinished jobs give: at most this many run at once"),
+          }),
+        ),
+      )
+      .describe(`Each concurrency key the organization's unfinished jobs carry, the busiest (running + waiting) first, at most ${MAX_FLOW_KEYS}`),
+    throttles: z
+      .array(
+        schemaOf<ThrottleState>()(
+          z.object({
+            ...flowKeyFields,
+            limit: z.number().int().describe("At most this many starts per periodMs (the smallest its unfinished jobs give)"),
+            periodMs: z.number().int().describe("The period, the smallest its unfinished jobs give"),
+            startsInPeriod: z.number().int().describe("Starts of the key within the last periodMs; at the limit, its jobs wait"),
+            waiting: z.number().int().describe("The organization's jobs of the key that wait (scheduled, queued, retrying)"),
+          }),
+        ),
+      )
+      .describe(`Each throttle key the organization's unfinished jobs carry, the busiest (running + waiting) first, at most ${MAX_FLOW_KEYS}`),
+    truncated: z.boolean().describe(`More than ${MAX_FLOW_KEYS} keys of a kind: the least busy were left out`),
   }),
 );
 

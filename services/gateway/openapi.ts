@@ -19,6 +19,7 @@ import {
   documentBatchSchema,
   documentSchema,
   errorSchema,
+  flowControlSchema,
   ingestionRunSchema,
   issueSchema,
   jobEventSchema,
@@ -224,6 +225,12 @@ function operations(): Operations {
         summary: "Resume the organization's jobs on a queue: its waiting jobs start again within about a second",
         path: queueNameParams,
         responses: { 200: { description: "Resumed", schema: queuePauseAnswer }, ...noSuch("queue"), ...AUTHENTICATED_ERRORS },
+      },
+    },
+    "/flow-control": {
+      get: {
+        summary: "The organization's flow control at a glance: paused queues, and each concurrency key's and throttle's use and waiting jobs (the dashboard's Flow control panel)",
+        responses: { 200: { description: "Paused queues, concurrency keys and throttles", schema: flowControlSchema }, 401: AUTHENTICATED_ERRORS[401] },
       },
     },
     "/queues/{name}/purge": {

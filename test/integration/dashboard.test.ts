@@ -206,6 +206,30 @@ describeInBrowser("dashboard in headless Chromium", () => {
     await page.locator("#job-filters button[type=reset]").click();
   });
 
+  it("shows paused queues, concurrency keys and throttles in the Flow control panel, and resumes a queue", async () => {
+    const { page } = browser;
+    expect((await stack.http("POST", "/api/v1/queues/ai/pause")).status).toBe(200);
+    // Scheduled an hour out: they wait (and count) without running; the key is user data, shown as text.
+    const keyName = "<b>tenant-7</b>";
+    const keyed = await enqueue({ task: "demo.echo", payload: { text: "keyed" }, delayMs: 3_600_000, concurrency: { key: keyName, limit: 2 }, throttle: { key: keyName, limit: 5, periodMs: 60_000 } });
+    const stored = `org:${stack.organizationId}:${keyName}`;
+
+    const panel = page.locator("#flow-control");
+    const pausedRow = panel.locator('.paused-queues tr[data-queue="ai"]');
+    await pausedRow.waitFor({ timeout: 15_000 }); // polled every 5 s
+    const keyRow = panel.locator(".concurrency-keys tbody tr").filter({ has: page.locator(`td[title="${stored}"]`) });
+    await keyRow.waitFor({ timeout: 15_000 });
+    expect(await keyRow.locator("td").allTextContents()).toEqual([keyName, "organization", "0 / 2", "1"]);
+    const throttleRow = panel.locator(".throttles tbody tr").filter({ has: page.locator(`td[title="${stored}"]`) });
+    expect(await throttleRow.locator("td").allTextContents()).toEqual([keyName, "organization", "0 / 5", "60 s", "1"]);
+    expect(await panel.locator("b").count()).toBe(0); // escaped, not markup
+
+    await pausedRow.locator("button.action-resume").click();
+    await pausedRow.waitFor({ state: "detached", timeout: 10_000 });
+    expect((await stack.http("GET", "/api/v1/queues")).body.items.find((item: { queue: string }) => item.queue === "ai").paused).toBe(false);
+    expect((await stack.http("DELETE", `/api/v1/jobs/${keyed.id}`)).status).toBe(200);
+  });
+
   it("pages through a long list with Load more", async () => {
     const { page } = browser;
     const tag = `page-${randomUUID()}`;

@@ -90,6 +90,7 @@ describe("the OpenAPI document matches what the API answers", () => {
   it("tasks, queues, workers, health and readiness", async () => {
     await documented("get", "/tasks", "/tasks", undefined, 200);
     await documented("get", "/queues", "/queues", undefined, 200);
+    await documented("get", "/flow-control", "/flow-control", undefined, 200);
     await documented("get", "/stats/queues", "/stats/queues?minutes=5", undefined, 200);
     await documented("get", "/workers", "/workers", undefined, 200);
     await documented("get", "/health", "/health", undefined, 200);

@@ -1,4 +1,4 @@
-import { RETRY_BUCKETS_MS, retryBucketFor, retryQueueName, workQueueName, deadQueueName } from "../../shared/engine/queue/topology";
+import { RETRY_BUCKETS_MS, retryBucketFor, delayQueueName, workQueueName, deadQueueName, laneFor, laneQueueName, delayRoutingKey } from "../../shared/engine/queue/topology";
 import { QUEUE_ROUTES } from "../../services/task-declarations/queue-routes";
 import { queueForTask } from "../../shared/engine/tasks/queue-routing";
 
@@ -17,7 +17,16 @@ describe("retry buckets", () => {
   it("names queues under the prefix", () => {
     expect(workQueueName("conveyor", "ai")).toBe("conveyor.ai");
     expect(deadQueueName("conveyor", "ai")).toBe("conveyor.ai.dead");
-    expect(retryQueueName("conveyor", "ai", 500)).toBe("conveyor.ai.retry.500");
+    expect(delayQueueName("conveyor", "ai", 500)).toBe("conveyor.ai.delay.500");
+    expect(laneQueueName("conveyor", "ai", 0)).toBe("conveyor.ai");
+    expect(laneQueueName("conveyor", "ai", 2)).toBe("conveyor.ai.lane2");
+    expect(delayRoutingKey("ai", 500, 2)).toBe("ai.500.2");
+  });
+});
+
+describe("priority lanes", () => {
+  it("puts 0–3 in lane 0, 4–6 in lane 1 and 7–10 in lane 2", () => {
+    expect([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(laneFor)).toEqual([0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 2]);
   });
 });
 

@@ -8,6 +8,7 @@ const SCHEDULES_MS = 30_000; // also notices a scheduler deployed after the page
 const RATE_WINDOW_S = 60;
 const STATS_MS = 5_000; // throughput and latency charts
 const STATS_MINUTES = 15;
+const FLOW_CONTROL_MS = 5_000; // paused queues, concurrency keys, throttles
 const PAGE_SIZE = 50;
 const MAX_PAGE = 500; // the API's largest limit
 const MAX_JOB_ROWS = 1_000; // live updates add rows; past this the oldest go
@@ -70,6 +71,10 @@ const state = {
   rates: new Map(),
   newestEventAt: 0,
   queues: [],
+  /** queue -> the organization's unfinished jobs on it by status, from the last GET /queues. */
+  queueJobs: new Map(),
+  /** The last GET /flow-control answer. */
+  flowControl: null,
   errors: new Map(),
   /** Chart data: series ("" for all queues, else the queue) -> Map(bucket start in s -> bucket). */
   stats: new Map(),
@@ -199,17 +204,20 @@ function start(key) {
   $("#forget-key").hidden = false;
   state.stats.clear();
   state.statsFetchedAt = 0;
+  state.flowControl = null;
   deadLetters.reset();
   schedules.reset();
   void connectStream();
   void loadTasks();
   void refreshOverview();
   void refreshStats();
+  void refreshFlowControl();
   void reloadJobs();
   void loadDeadLetters();
   void loadSchedules();
   state.timers.push(setInterval(() => void refreshOverview(), OVERVIEW_MS));
   state.timers.push(setInterval(() => void refreshStats(), STATS_MS));
+  state.timers.push(setInterval(() => void refreshFlowControl(), FLOW_CONTROL_MS));
   state.timers.push(setInterval(() => void loadSchedules(), SCHEDULES_MS));
   state.timers.push(setInterval(renderRates, 1_000));
 }
@@ -346,6 +354,8 @@ async function refreshWebhookPlanning() {
 
 function renderQueues(items) {
   state.queues = items.map((item) => item.queue);
+  state.queueJobs = new Map(items.map((item) => [item.queue, item.jobs]));
+  renderPausedQueues(); // its waiting counts come from here
   const number = (value) => el("td", { class: "num" }, value ?? "—");
   $("#queues tbody").replaceChildren(
     ...items.map(({ queue, consumers, jobs }) =>
@@ -385,6 +395,84 @@ function renderWorkers(items) {
       ),
     ),
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Flow control: paused queues, concurrency keys and throttles (GET /flow-control)
+
+/** Polled on its own timer, not after every job event: it counts all of the organization's unfinished jobs. */
+async function refreshFlowControl() {
+  const answer = await guarded("Flow control", () => api("GET", "/flow-control"));
+  if (!answer) return;
+  state.flowControl = answer;
+  renderPausedQueues();
+  renderFlowKeys(answer);
+}
+
+const emptyRow = (columns, text) => el("tr", {}, el("td", { colspan: columns, class: "empty" }, text));
+
+function renderPausedQueues() {
+  if (!state.flowControl) return;
+  const paused = state.flowControl.pausedQueues;
+  const body = $("#flow-control .paused-queues tbody");
+  if (paused.length === 0) {
+    body.replaceChildren(emptyRow(3, "No queue is paused."));
+    return;
+  }
+  body.replaceChildren(
+    ...paused.map((queue) => {
+      const jobs = state.queueJobs.get(queue);
+      return el(
+        "tr",
+        { dataset: { queue } },
+        td(queue),
+        el("td", { class: "num waiting" }, jobs ? jobs.scheduled + jobs.queued + jobs.retrying : "—"),
+        td(el("button", { type: "button", class: "action-resume", onclick: () => void resumeQueue(queue) }, "Resume")),
+      );
+    }),
+  );
+}
+
+async function resumeQueue(queue) {
+  const done = await guarded("Flow control", () => api("POST", `/queues/${encodeURIComponent(queue)}/resume`));
+  if (done === undefined) return;
+  void refreshFlowControl();
+  void refreshOverview();
+}
+
+/** Keys are user data: the name as given is shown (text), the stored key in its title. */
+const keyCell = (item) => el("td", { class: "flow-key", title: item.key }, el("code", {}, item.name));
+const scopeCell = (item) => td(item.scope === "task" ? `task ${item.task}` : "organization");
+/** "3 / 5", marked when the limit is reached (the key's next jobs wait). */
+const usedCell = (used, limit, name) => el("td", { class: `num ${name}${used >= limit ? " warn" : ""}` }, `${used} / ${limit}`);
+const period = (ms) => (ms < 1_000 ? `${ms} ms` : duration(ms));
+
+function renderFlowKeys({ concurrencyKeys, throttles, truncated }) {
+  const keys = $("#flow-control .concurrency-keys tbody");
+  keys.replaceChildren(
+    ...(concurrencyKeys.length === 0
+      ? [emptyRow(4, "No unfinished job has a concurrency key.")]
+      : concurrencyKeys.map((item) =>
+          el("tr", { dataset: { key: item.key } }, keyCell(item), scopeCell(item), usedCell(item.running, item.limit, "running"), el("td", { class: "num waiting" }, item.waiting)),
+        )),
+  );
+  const throttled = $("#flow-control .throttles tbody");
+  throttled.replaceChildren(
+    ...(throttles.length === 0
+      ? [emptyRow(5, "No unfinished job has a throttle.")]
+      : throttles.map((item) =>
+          el(
+            "tr",
+            { dataset: { key: item.key } },
+            keyCell(item),
+            scopeCell(item),
+            usedCell(item.startsInPeriod, item.limit, "starts"),
+            el("td", { class: "num period", title: `${item.periodMs} ms` }, period(item.periodMs)),
+            el("td", { class: "num waiting" }, item.waiting),
+          ),
+        )),
+  );
+  $("#flow-control .truncated").hidden = !truncated;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ export interface UnpublishedJob {
   task: string;
   queue: string;
   run_at: Date | null;
+  priority: number;
   concurrency_key: string | null;
   throttle_key: string | null;
 }
@@ -38,7 +39,7 @@ export async function lockUnpublishedJobs(
   limit: number,
 ): Promise<UnpublishedJob[]> {
   const { rows } = await trx.raw<{ rows: UnpublishedJob[] }>(
-    `SELECT id, task, queue, run_at, concurrency_key, throttle_key FROM jobs
+    `SELECT id, task, queue, run_at, priority, concurrency_key, throttle_key FROM jobs
      WHERE published_at IS NULL AND finished_at IS NULL
        AND ((status IN ('scheduled', 'queued', 'retrying') AND GREATEST(updated_at, run_at) < now() - make_interval(secs => ? / 1000.0))
             OR (status = 'running' AND lease_expires_at < now()))

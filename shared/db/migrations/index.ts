@@ -13,6 +13,7 @@ import * as jobWorker from "./013_job_worker";
 import * as jobSearch from "./014_job_search";
 import * as hotTransitions from "./015_hot_transitions";
 import * as flowControl from "./016_flow_control";
+import * as fairShares from "./017_fair_shares";
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list works under tsx,
@@ -33,6 +34,7 @@ const migrations: Record<string, Knex.Migration> = {
   "014_job_search": jobSearch,
   "015_hot_transitions": hotTransitions,
   "016_flow_control": flowControl,
+  "017_fair_shares": fairShares,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

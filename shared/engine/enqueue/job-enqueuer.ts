@@ -30,7 +30,7 @@ interface PendingEnqueue {
 
 const ENQUEUE_BATCH = 1_000;
 
-type PublishableJob = Pick<JobRow, "id" | "task" | "queue" | "run_at" | "concurrency_key" | "throttle_key">;
+type PublishableJob = Pick<JobRow, "id" | "task" | "queue" | "run_at" | "priority" | "concurrency_key" | "throttle_key">;
 
 /**
  * Validates, records and publishes jobs. Concurrent calls share one INSERT and one confirmed publish
@@ -223,7 +223,8 @@ export class JobEnqueuer {
         id: row.id,
         task: row.task,
         queue: row.queue,
-        ...(row.concurrency_key !== null || row.throttle_key !== null ? { keyed: true as const } : {}),
+        priority: row.priority,
+        keyed: row.concurrency_key !== null || row.throttle_key !== null,
         delayMs: row.run_at ? Math.max(0, row.run_at.getTime() - now) : 0,
       })),
     );

@@ -32,7 +32,7 @@ export class DeadLetterKeeper implements MaintenanceService {
       logger.error(`Recording ${batch.length} dead-lettered messages failed; requeueing`, error);
       batch.forEach((delivery) => delivery.requeue());
     });
-    this.consumer = new JobConsumer(amqp, topology, queues, 100, (delivery) => this.batcher.add(delivery), logger, deadQueueName);
+    this.consumer = new JobConsumer(amqp, topology, queues, 100, (delivery) => this.batcher.add(delivery), logger, (prefix, queue) => [deadQueueName(prefix, queue)]);
   }
 
   async start(): Promise<void> {

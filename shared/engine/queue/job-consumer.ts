@@ -1,10 +1,10 @@
 import type { Channel, ChannelModel, ConsumeMessage } from "amqplib";
 import { AckCoalescer } from "./ack-coalescer";
 import type { AmqpClient, Logger } from "./amqp-client";
-import { declareQueueTopology, TopologyOptions, workQueueName } from "./topology";
+import { declareQueueTopology, laneQueueNames, TopologyOptions } from "./topology";
 
-/** Which of a queue's RabbitMQ queues to consume: its work queue (workers) or its dead-letter queue. */
-export type QueueRole = (prefix: string, queue: string) => string;
+/** Which of a queue's RabbitMQ queues to consume: its lanes (workers) or its dead-letter queue. */
+export type QueueRole = (prefix: string, queue: string) => string[];
 
 /**
  * One delivered message and the ways to settle it. A delivery is settled once: the first of ack,
@@ -26,10 +26,14 @@ export type DeliveryHandler = (delivery: Delivery) => void;
 
 const CHANNEL_REOPEN_DELAY_MS = 1_000;
 
-/** Consumes a set of queues with a prefetch each, re-subscribing after every reconnect. */
+/**
+ * Consumes a set of queues, re-subscribing after every reconnect. Each RabbitMQ queue of the role
+ * (each lane) has its own consumer and prefetch, so a full low lane never keeps a high one waiting
+ * in the broker.
+ */
 export class JobConsumer {
-  /** Open channels, with the consumer tag and the ack coalescer of each. */
-  private readonly channels = new Map<Channel, { consumerTag: string; acks: AckCoalescer }>();
+  /** Open channels, with the consumer tags and the ack coalescer of each. */
+  private readonly channels = new Map<Channel, { consumerTags: string[]; acks: AckCoalescer }>();
   private readonly hook = (connection: ChannelModel) => this.subscribe(connection);
   private stopped = false;
 
@@ -40,7 +44,7 @@ export class JobConsumer {
     private readonly prefetch: number,
     private readonly handler: DeliveryHandler,
     private readonly logger: Logger,
-    private readonly role: QueueRole = workQueueName,
+    private readonly role: QueueRole = laneQueueNames,
   ) {}
 
   async start(): Promise<void> {
@@ -52,7 +56,9 @@ export class JobConsumer {
   async cancel(): Promise<void> {
     this.stopped = true;
     this.client.removeHook(this.hook);
-    for (const [channel, { consumerTag }] of this.channels) await channel.cancel(consumerTag).catch(() => undefined);
+    for (const [channel, { consumerTags }] of this.channels) {
+      for (const tag of consumerTags) await channel.cancel(tag).catch(() => undefined);
+    }
   }
 
   /** Closes the channels: every unsettled message goes back to its queue. */
@@ -71,7 +77,8 @@ export class JobConsumer {
   }
 
   /**
-   * One channel per queue. A channel can close while its connection lives on (RabbitMQ's
+   * One channel per queue, shared by its lanes (their delivery tags are one sequence, which the ack
+   * coalescer needs). A channel can close while its connection lives on (RabbitMQ's
    * consumer_timeout, a precondition error): it is reopened on the same connection after a pause;
    * a closed connection is the AMQP client's to restore, and it calls `subscribe` again.
    */
@@ -93,8 +100,8 @@ export class JobConsumer {
       }, CHANNEL_REOPEN_DELAY_MS);
     });
     await declareQueueTopology(channel, this.topology, queue);
-    await channel.prefetch(this.prefetch);
-    const { consumerTag } = await channel.consume(this.role(this.topology.prefix, queue), (message: ConsumeMessage | null) => {
+    await channel.prefetch(this.prefetch); // per consumer: each lane gets the whole window
+    const onMessage = (message: ConsumeMessage | null) => {
       if (!message) return; // consumer cancelled by the broker (queue deleted): the channel closes and reopens
       let settled = false;
       const settleOnce = (action: () => void) => () => {
@@ -115,7 +122,11 @@ export class JobConsumer {
         requeue: settleOnce(() => nack(true)),
         deadLetter: settleOnce(() => nack(false)),
       });
-    });
-    this.channels.set(channel, { consumerTag, acks });
+    };
+    const consumerTags: string[] = [];
+    for (const source of this.role(this.topology.prefix, queue)) {
+      consumerTags.push((await channel.consume(source, onMessage)).consumerTag);
+    }
+    this.channels.set(channel, { consumerTags, acks });
   }
 }

@@ -1,14 +1,29 @@
 import { z } from "zod";
 
 /**
- * What travels through RabbitMQ: only the job's identity, and whether it has a concurrency or
- * throttle key (so the worker claims it under the key's lock, and every other batch goes without).
- * Postgres holds everything else.
+ * What travels through RabbitMQ: only the job's identity, whether it has a concurrency or throttle
+ * key (so the worker claims it under the key's lock, and every other batch goes without), and its
+ * priority when not 0 (so a worker starts what it holds high-first, and a delay returns it to its
+ * lane). Postgres holds everything else.
  */
-export const jobMessageSchema = z.object({ id: z.string().uuid(), task: z.string(), keyed: z.literal(true).optional() });
+export const jobMessageSchema = z.object({
+  id: z.string().uuid(),
+  task: z.string(),
+  keyed: z.literal(true).optional(),
+  priority: z.number().int().min(1).max(10).optional(),
+});
 export type JobMessage = z.infer<typeof jobMessageSchema>;
 
-export const encodeJobMessage = (message: JobMessage) => Buffer.from(JSON.stringify(message));
+/** The message for a job, with the optional fields left out when they say nothing. */
+export function encodeJobMessage(job: { id: string; task: string; keyed?: boolean; priority?: number }): Buffer {
+  const message: JobMessage = {
+    id: job.id,
+    task: job.task,
+    ...(job.keyed ? { keyed: true } : {}),
+    ...(job.priority ? { priority: job.priority } : {}),
+  };
+  return Buffer.from(JSON.stringify(message));
+}
 
 /** Undefined for a message that is not a Conveyor job (it is dead-lettered by the consumer). */
 export function decodeJobMessage(content: Buffer): JobMessage | undefined {

@@ -1,7 +1,15 @@
 import type { ConfirmChannel, ChannelModel } from "amqplib";
 import type { AmqpClient } from "./amqp-client";
-import { encodeJobMessage, JobMessage } from "./job-message";
-import { declareQueueTopology, retryBucketFor, retryQueueName, TopologyOptions, workQueueName } from "./topology";
+import { encodeJobMessage } from "./job-message";
+import {
+  declareQueueTopology,
+  delayExchangeName,
+  delayRoutingKey,
+  laneFor,
+  laneQueueName,
+  retryBucketFor,
+  TopologyOptions,
+} from "./topology";
 
 export class NotConnectedError extends Error {
   constructor() {
@@ -9,8 +17,14 @@ export class NotConnectedError extends Error {
   }
 }
 
-export interface OutgoingJob extends JobMessage {
+export interface OutgoingJob {
+  id: string;
+  task: string;
   queue: string;
+  /** The job has a concurrency or throttle key. */
+  keyed?: boolean;
+  /** 0–10; picks the lane, and orders what a worker holds. */
+  priority?: number;
   /** Milliseconds to wait before the job is delivered; 0 or absent delivers now. */
   delayMs?: number;
 }
@@ -47,12 +61,12 @@ export class JobPublisher {
     const channel = this.requireChannel();
     for (const job of jobs) {
       const delay = job.delayMs ?? 0;
-      const routingKey =
+      const lane = laneFor(job.priority ?? 0);
+      const [exchange, routingKey] =
         delay > 0
-          ? retryQueueName(this.topology.prefix, job.queue, retryBucketFor(delay))
-          : workQueueName(this.topology.prefix, job.queue);
-      const content = encodeJobMessage({ id: job.id, task: job.task, ...(job.keyed ? { keyed: true } : {}) });
-      const accepted = channel.publish("", routingKey, content, {
+          ? [delayExchangeName(this.topology.prefix), delayRoutingKey(job.queue, retryBucketFor(delay), lane)]
+          : ["", laneQueueName(this.topology.prefix, job.queue, lane)];
+      const accepted = channel.publish(exchange, routingKey, encodeJobMessage(job), {
         persistent: true,
         contentType: "application/json",
         messageId: job.id,

@@ -1,9 +1,9 @@
 import type { AmqpClient } from "./amqp-client";
-import { declareQueueTopology, deadQueueName, RETRY_BUCKETS_MS, retryQueueName, TopologyOptions, workQueueName } from "./topology";
+import { declareQueueTopology, deadQueueName, delayQueueName, laneQueueNames, RETRY_BUCKETS_MS, TopologyOptions } from "./topology";
 
 export interface QueueDepth {
   queue: string;
-  /** Messages ready in the work queue. */
+  /** Messages ready in the work queue's lanes. */
   ready: number;
   /** Messages waiting in the delay queues (retries and delayed jobs). */
   delayed: number;
@@ -29,13 +29,15 @@ export class QueueInspector {
       for (const queue of queues) {
         // Declaring is idempotent and makes sure checkQueue finds the queues.
         await declareQueueTopology(channel, this.topology, queue);
-        const work = await channel.checkQueue(workQueueName(this.topology.prefix, queue));
-        const dead = await channel.checkQueue(deadQueueName(this.topology.prefix, queue));
+        const { prefix } = this.topology;
+        const lanes = [];
+        for (const lane of laneQueueNames(prefix, queue)) lanes.push(await channel.checkQueue(lane));
+        const dead = await channel.checkQueue(deadQueueName(prefix, queue));
         let delayed = 0;
-        for (const bucket of RETRY_BUCKETS_MS) {
-          delayed += (await channel.checkQueue(retryQueueName(this.topology.prefix, queue, bucket))).messageCount;
-        }
-        result.push({ queue, ready: work.messageCount, delayed, dead: dead.messageCount, consumers: work.consumerCount });
+        for (const bucket of RETRY_BUCKETS_MS) delayed += (await channel.checkQueue(delayQueueName(prefix, queue, bucket))).messageCount;
+        const ready = lanes.reduce((sum, lane) => sum + lane.messageCount, 0);
+        // Every worker consumes every lane; lane 0's count is the number of workers.
+        result.push({ queue, ready, delayed, dead: dead.messageCount, consumers: lanes[0].consumerCount });
       }
       return result;
     } finally {

@@ -78,6 +78,7 @@ export function TasksMiddleware(): Middleware {
         outcomeFlushMs: runtime.config.OUTCOME_FLUSH_MS,
         maxInterruptions: runtime.config.JOB_MAX_INTERRUPTIONS,
         earlyAckMs: runtime.config.JOB_EARLY_ACK_MS,
+        fairShares: runtime.config.QUEUE_FAIR_SHARES,
       });
       workers.set(service, worker);
       await worker.start();

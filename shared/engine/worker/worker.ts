@@ -1,6 +1,6 @@
 import type { Knex } from "knex";
 import type { LoggerInstance, ServiceBroker } from "moleculer";
-import { claimJobs, inspectJobs, UnclaimedJob } from "../../db/jobs/claim-jobs";
+import { claimJobs, FairShares, inspectJobs, UnclaimedJob } from "../../db/jobs/claim-jobs";
 import { AttemptOutcome, finishJobs, RecordedOutcomes } from "../../db/jobs/finish-jobs";
 import { JobRow, JobStatus, TERMINAL_STATUSES } from "../../db/jobs/job-record";
 import { detachAttempt, HeldAttempt, renewLeases } from "../../db/jobs/renew-leases";
@@ -17,6 +17,7 @@ import { untilDatabaseAnswers } from "../retries/database-outage";
 import { runAttempt } from "./attempt-runner";
 import { TaskDefinition, taskRegistry } from "../tasks/define-task";
 import { createJobLogger } from "./job-logger";
+import { StartGate } from "./start-gate";
 import { SerialBatcher } from "../../lib/serial-batcher";
 import { writeIsolatingFailures } from "../../lib/isolate-failures";
 
@@ -28,7 +29,7 @@ export interface WorkerOptions {
   logger: LoggerInstance;
   /** Queues to consume; defaults to every queue the tasks route to. */
   queues?: string[];
-  /** Unsettled messages per queue, which is also how many jobs may run at once per queue. */
+  /** How many jobs may run at once per queue; also each lane's prefetch (unsettled messages). */
   prefetch: number;
   /** How long a claimed job stays ours without renewal; renewed every third of it. */
   leaseMs: number;
@@ -38,6 +39,8 @@ export interface WorkerOptions {
   maxInterruptions: number;
   /** An attempt still running after this long acks its message; its lease in Postgres stands for it. */
   earlyAckMs: number;
+  /** Queue → the most jobs one organization may run on it at once (QUEUE_FAIR_SHARES). */
+  fairShares: FairShares;
 }
 
 interface ClaimRequest {
@@ -45,6 +48,8 @@ interface ClaimRequest {
   delivery: Delivery;
   /** The job has a concurrency or throttle key (its message says so). */
   keyed: boolean;
+  /** Gives the request's start slot back; only the first call counts. */
+  release: () => void;
 }
 
 interface SettledOutcome {
@@ -64,7 +69,7 @@ const CLAIM_BATCH = 500;
 const OUTCOME_BATCH = 500;
 /** A message that comes back early for a running job waits this much longer than the lease. */
 const LEASE_SLACK_MS = 250;
-/** How soon a job held back by flow control (paused queue, full concurrency key, throttle) is offered again. */
+/** How soon a job held back by flow control (paused queue, full concurrency key or fair share, throttle) is offered again. */
 export const HELD_BACK_RETRY_MS = 1_000;
 /** After its grace period, how long a stopping worker still waits for an unreachable database. */
 const STOP_OUTAGE_WAIT_MS = 10_000;
@@ -89,6 +94,8 @@ export class Worker {
   private readonly claims: SerialBatcher<ClaimRequest>;
   private readonly outcomes: SerialBatcher<SettledOutcome>;
   private readonly running = new Map<string, RunningAttempt>();
+  /** Per queue: what this worker holds, started highest priority first within the queue's slots. */
+  private readonly gates = new Map<string, StartGate<ClaimRequest>>();
   /** Aborted when a stopping worker stops waiting for the database. */
   private readonly giveUp = new AbortController();
   private leaseTimer: NodeJS.Timeout | undefined;
@@ -108,10 +115,16 @@ export class Worker {
       (delivery) => this.receive(delivery),
       options.logger,
     );
-    const handBack = (stage: string) => (error: unknown, items: readonly { delivery: Delivery }[]) => {
+    for (const queue of this.queues) {
+      this.gates.set(queue, new StartGate<ClaimRequest>(options.prefetch, (request) => this.claims.add(request)));
+    }
+    const handBack = (stage: string) => (error: unknown, items: readonly { delivery: Delivery; release?: () => void }[]) => {
       // Not an outage (those are waited out): the broker failed, or a bug. Hand the messages back.
       options.logger.error(`Worker ${stage} failed for ${items.length} messages; requeueing`, error);
-      for (const item of items) item.delivery.requeue();
+      for (const item of items) {
+        item.delivery.requeue();
+        item.release?.();
+      }
     };
     this.claims = new SerialBatcher<ClaimRequest>((batch) => this.claim(batch), CLAIM_BATCH, 0, handBack("claim"));
     this.outcomes = new SerialBatcher<SettledOutcome>(
@@ -139,6 +152,7 @@ export class Worker {
   async stop(graceMs: number): Promise<void> {
     const giveUpTimer = setTimeout(() => this.giveUp.abort(), graceMs + STOP_OUTAGE_WAIT_MS);
     await this.consumer.cancel();
+    for (const gate of this.gates.values()) gate.close();
     await this.claims.drain();
     const allDone = () => Promise.all([...this.running.values()].map((attempt) => attempt.done));
     let graceTimer: NodeJS.Timeout | undefined;
@@ -175,7 +189,14 @@ export class Worker {
       delivery.requeue();
       return;
     }
-    this.claims.add({ jobId: message.id, delivery, keyed: message.keyed === true });
+    const gate = this.gates.get(delivery.queue) as StartGate<ClaimRequest>;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      gate.release();
+    };
+    gate.offer({ jobId: message.id, delivery, keyed: message.keyed === true, release }, message.priority ?? 0);
   }
 
   /**
@@ -191,10 +212,12 @@ export class Worker {
 
   private async claim(batch: ClaimRequest[]): Promise<void> {
     const ids = [...new Set(batch.map((request) => request.jobId))];
-    const { db, leaseMs, maxInterruptions, broker } = this.options;
+    const { db, leaseMs, maxInterruptions, broker, fairShares } = this.options;
+    // Jobs with keys, and every job of a fair-share queue, are admitted under their keys' locks.
+    const keyed = batch.some((request) => request.keyed || fairShares[request.delivery.queue] !== undefined);
     let rows: JobRow[] = [];
     const answered = await this.untilDatabaseAnswers("claim", async () => {
-      rows = await claimJobs(db, ids, { leaseMs, maxInterruptions, workerId: broker.nodeID, keyed: batch.some((request) => request.keyed) });
+      rows = await claimJobs(db, ids, { leaseMs, maxInterruptions, workerId: broker.nodeID, keyed, fairShares });
     });
     if (!answered) return; // stopping: the messages go back when the channels close
     const claimed = new Map(rows.map((row) => [row.id, row]));
@@ -203,8 +226,11 @@ export class Worker {
       const row = claimed.get(request.jobId);
       if (row) {
         claimed.delete(request.jobId); // a second copy of the message in this batch is a duplicate
-        this.startAttempt(row, request.delivery);
-      } else unclaimed.push(request);
+        this.startAttempt(row, request);
+      } else {
+        request.release(); // it runs nothing here, whatever becomes of its message
+        unclaimed.push(request);
+      }
     }
     if (unclaimed.length > 0) await this.settleUnclaimed(unclaimed);
   }
@@ -217,7 +243,7 @@ export class Worker {
   private async settleUnclaimed(requests: ClaimRequest[]): Promise<void> {
     let found: UnclaimedJob[] = [];
     const answered = await this.untilDatabaseAnswers("inspect", async () => {
-      found = await inspectJobs(this.options.db, requests.map((r) => r.jobId));
+      found = await inspectJobs(this.options.db, requests.map((r) => r.jobId), this.options.fairShares);
     });
     if (!answered) return;
     const jobs = new Map(found.map((job) => [job.id, job]));
@@ -249,7 +275,7 @@ export class Worker {
     for (const entry of lost) this.outcomes.add(entry);
   }
 
-  private startAttempt(job: JobRow, delivery: Delivery): void {
+  private startAttempt(job: JobRow, { delivery, release }: ClaimRequest): void {
     const controller = new AbortController();
     const task = this.tasks.get(job.task);
     const { broker, db } = this.options;
@@ -277,6 +303,7 @@ export class Worker {
     const earlyAck = setTimeout(() => void this.letGoOfMessage(held, delivery), this.options.earlyAckMs);
     const done = runAttempt(job, task, context, controller).then((outcome) => {
       clearTimeout(earlyAck);
+      release();
       // A stale attempt (its job was cancelled and retried, and runs here again) must not drop the new one.
       if (this.running.get(job.id)?.claim === job.claims) this.running.delete(job.id);
       const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
@@ -359,10 +386,10 @@ export class Worker {
   }
 }
 
-/** The message that sends a delivered job round again, as it came (task, key flag), after `delayMs`. */
+/** The message that sends a delivered job round again, as it came (task, key flag, priority), after `delayMs`. */
 function messageAgain(jobId: string, delivery: Delivery, delayMs: number): OutgoingJob {
   const message = decodeJobMessage(delivery.message.content);
-  return { id: jobId, task: message?.task ?? "", ...(message?.keyed ? { keyed: true } : {}), queue: delivery.queue, delayMs };
+  return { id: jobId, task: message?.task ?? "", keyed: message?.keyed, priority: message?.priority, queue: delivery.queue, delayMs };
 }
 
 /** The outcome recorded instead of one Postgres refused to store. */
