@@ -28,12 +28,17 @@ describe("retries, dead letters and replay", () => {
     expect(history.map((event) => event.type)).toEqual([
       "queued", "running", "retrying", "running", "retrying", "running", "succeeded",
     ]);
-    // demo.fail backs off exponentially from 300 ms without jitter: 300 ms, then 600 ms.
-    const gap = (from: number) => history[from + 1].created_at.getTime() - history[from].created_at.getTime();
-    expect(gap(2)).toBeGreaterThanOrEqual(300);
-    expect(gap(2)).toBeLessThan(300 + 1_000);
-    expect(gap(4)).toBeGreaterThanOrEqual(600);
-    expect(gap(4)).toBeLessThan(600 + 1_000);
+    // demo.fail backs off exponentially from 300 ms without jitter: 300 ms, then 600 ms. The backoff
+    // runs from the attempt's failure (after its start), and the next attempt starts no sooner than
+    // the runAt its retrying event names, and not much later.
+    const at = (index: number) => history[index].created_at.getTime();
+    const runAt = (index: number) => new Date(history[index].data.runAt as string).getTime();
+    expect(runAt(2) - at(1)).toBeGreaterThanOrEqual(300);
+    expect(at(3)).toBeGreaterThanOrEqual(runAt(2));
+    expect(at(3) - runAt(2)).toBeLessThan(1_000);
+    expect(runAt(4) - at(3)).toBeGreaterThanOrEqual(600);
+    expect(at(5)).toBeGreaterThanOrEqual(runAt(4));
+    expect(at(5) - runAt(4)).toBeLessThan(1_000);
     expect(history[2].data.error?.type).toBe("TransientError");
   });
 
