@@ -23,6 +23,9 @@ export type FairShares = Readonly<Record<string, number>>;
 export const fairShareKey = (queue: string, organizationId: string) => `fair:${queue}:${organizationId}`;
 const FAIR_SHARE_KEY_SQL = "'fair:' || jobs.queue || ':' || jobs.organization_id";
 
+/** The fair shares as the statements' `(fairQueues, fairCaps)` parameters. */
+const fairShareParameters = (fairShares: FairShares): Knex.Value[] => [pgArray(Object.keys(fairShares)), pgArray(Object.values(fairShares))];
+
 /** The batch's jobs on fair-share queues, with their organization's key: `(fairQueues, fairCaps, ids)` are the parameters. */
 const FAIR_SHARE_JOBS = `
   SELECT jobs.id, ${FAIR_SHARE_KEY_SQL} AS fair_key, f.cap AS fair_cap
@@ -139,8 +142,7 @@ export async function claimJobs(db: Knex, ids: string[], options: ClaimOptions &
   const claim = async (connection: Knex, statement: string, leading: Knex.Value[]) =>
     (await connection.raw<{ rows: JobRow[] }>(statement, [...leading, options.leaseMs, options.workerId, ids, options.maxInterruptions])).rows;
   if (!options.keyed) return claim(db, CLAIM_JOBS, []);
-  const fairQueues = pgArray(Object.keys(options.fairShares));
-  const fairCaps = pgArray(Object.values(options.fairShares));
+  const fair = fairShareParameters(options.fairShares);
   // The batch's slot keys: its concurrency keys and its organizations' shares of fair-share queues.
   const slotKeys = `SELECT concurrency_key AS k FROM jobs WHERE id = ANY(?::uuid[]) AND concurrency_key IS NOT NULL
                     UNION SELECT fair_key FROM (${FAIR_SHARE_JOBS}) fair`;
@@ -154,7 +156,7 @@ export async function claimJobs(db: Knex, ids: string[], options: ClaimOptions &
              UNION
              SELECT 'throttle:' || throttle_key FROM jobs WHERE id = ANY(?::uuid[]) AND throttle_key IS NOT NULL
              ORDER BY 1) keys`,
-      [ids, fairQueues, fairCaps, ids, ids],
+      [ids, ...fair, ids, ids],
     );
     // Slots of these keys whose job no longer runs (cancelled while running, or gone): not counted
     // anyway, removed so each key's slots stay a handful of rows.
@@ -162,9 +164,9 @@ export async function claimJobs(db: Knex, ids: string[], options: ClaimOptions &
       `DELETE FROM concurrency_slots s
        WHERE s.concurrency_key IN (${slotKeys})
          AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = s.job_id AND j.status = 'running')`,
-      [ids, fairQueues, fairCaps, ids],
+      [ids, ...fair, ids],
     );
-    const rows = await claim(trx, CLAIM_KEYED_JOBS, [fairQueues, fairCaps, ids, ids]);
+    const rows = await claim(trx, CLAIM_KEYED_JOBS, [...fair, ids, ids]);
     // A throttled job's start is counted for its key's period; starts older than a day are dropped.
     const throttled = rows.filter((row) => row.throttle_key !== null);
     if (throttled.length > 0) {
@@ -205,7 +207,6 @@ export type UnclaimedJob = Pick<
 
 /** What a worker needs to decide about a message whose job it could not claim (also the job detail's waiting reason). */
 export async function inspectJobs(db: Knex, ids: string[], fairShares: FairShares): Promise<UnclaimedJob[]> {
-  const fair = [pgArray(Object.keys(fairShares)), pgArray(Object.values(fairShares)), ids];
   const { rows } = await db.raw<{ rows: UnclaimedJob[] }>(
     `WITH fair AS (${FAIR_SHARE_JOBS})
      SELECT c.id, c.status, c.attempts, c.max_attempts, c.claims, c.interruptions, c.run_at, c.lease_expires_at, now() AS now,
@@ -222,7 +223,7 @@ export async function inspectJobs(db: Knex, ids: string[], fairShares: FairShare
      LEFT JOIN (${RECENT_STARTS}) starts
        ON starts.throttle_key = c.throttle_key
      WHERE c.id = ANY(?::uuid[])`,
-    [...fair, ids, ids, ids],
+    [...fairShareParameters(fairShares), ids, ids, ids, ids],
   );
   return rows;
 }

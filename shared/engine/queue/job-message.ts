@@ -14,8 +14,18 @@ export const jobMessageSchema = z.object({
 });
 export type JobMessage = z.infer<typeof jobMessageSchema>;
 
+/** What a message is made from; a `keyed: false` or a priority of 0 is left out of it. */
+export interface JobMessageFields {
+  id: string;
+  task: string;
+  /** The job has a concurrency or throttle key. */
+  keyed?: boolean;
+  /** 0–10; picks the lane, and orders what a worker holds. */
+  priority?: number;
+}
+
 /** The message for a job, with the optional fields left out when they say nothing. */
-export function encodeJobMessage(job: { id: string; task: string; keyed?: boolean; priority?: number }): Buffer {
+export function encodeJobMessage(job: JobMessageFields): Buffer {
   const message: JobMessage = {
     id: job.id,
     task: job.task,

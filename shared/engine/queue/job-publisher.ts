@@ -1,6 +1,6 @@
 import type { ConfirmChannel, ChannelModel } from "amqplib";
 import type { AmqpClient } from "./amqp-client";
-import { encodeJobMessage } from "./job-message";
+import { encodeJobMessage, JobMessageFields } from "./job-message";
 import {
   declareQueueTopology,
   delayExchangeName,
@@ -17,14 +17,8 @@ export class NotConnectedError extends Error {
   }
 }
 
-export interface OutgoingJob {
-  id: string;
-  task: string;
+export interface OutgoingJob extends JobMessageFields {
   queue: string;
-  /** The job has a concurrency or throttle key. */
-  keyed?: boolean;
-  /** 0–10; picks the lane, and orders what a worker holds. */
-  priority?: number;
   /** Milliseconds to wait before the job is delivered; 0 or absent delivers now. */
   delayMs?: number;
 }

@@ -21,7 +21,6 @@ export const RETRY_BUCKETS_MS = [
 
 /** The lowest priority of each lane, lane 0 first. */
 export const LANE_FLOORS = [0, 4, 7] as const;
-export const LANE_COUNT = LANE_FLOORS.length;
 
 export interface TopologyOptions {
   prefix: string;

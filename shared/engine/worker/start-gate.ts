@@ -40,7 +40,8 @@ class Fifo<T> {
  * The jobs of one queue that a worker holds and may start, at most `limit` running at once. A free
  * slot goes to the highest priority held (oldest first within a priority), except that every
  * `AGING_EVERY`-th start takes the longest-waiting one, so a steady stream of urgent jobs slows the
- * rest down but never stops them (decision 28).
+ * rest down but never stops them (decision 28). Each started item gets its own `release`, which
+ * frees its slot once however often it is called.
  */
 export class StartGate<T> {
   private readonly levels = Array.from({ length: PRIORITY_LEVELS }, () => new Fifo<Waiting<T>>());
@@ -52,7 +53,7 @@ export class StartGate<T> {
 
   constructor(
     private readonly limit: number,
-    private readonly start: (item: T) => void,
+    private readonly start: (item: T, release: () => void) => void,
   ) {}
 
   get waiting(): number {
@@ -67,12 +68,6 @@ export class StartGate<T> {
     this.pump();
   }
 
-  /** One started item is over: its slot goes to the next. */
-  release(): void {
-    this.running -= 1;
-    this.pump();
-  }
-
   /** Starts nothing more (the worker is stopping); what is held stays unsettled and goes back with the channel. */
   close(): void {
     this.closed = true;
@@ -83,8 +78,19 @@ export class StartGate<T> {
       const next = this.nextLevel().take() as Waiting<T>;
       this.held -= 1;
       this.running += 1;
-      this.start(next.item);
+      this.start(next.item, this.slotRelease());
     }
+  }
+
+  /** Frees one started item's slot for the next, on its first call only. */
+  private slotRelease(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.running -= 1;
+      this.pump();
+    };
   }
 
   /** The level to take from; called only while something is held. */

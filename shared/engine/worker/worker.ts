@@ -48,9 +48,12 @@ interface ClaimRequest {
   delivery: Delivery;
   /** The job has a concurrency or throttle key (its message says so). */
   keyed: boolean;
-  /** Gives the request's start slot back; only the first call counts. */
+  /** Gives the request's start slot back (StartGate); only the first call counts. */
   release: () => void;
 }
+
+/** A delivery the gate holds until it may start. */
+type HeldRequest = Omit<ClaimRequest, "release">;
 
 interface SettledOutcome {
   outcome: AttemptOutcome;
@@ -95,7 +98,7 @@ export class Worker {
   private readonly outcomes: SerialBatcher<SettledOutcome>;
   private readonly running = new Map<string, RunningAttempt>();
   /** Per queue: what this worker holds, started highest priority first within the queue's slots. */
-  private readonly gates = new Map<string, StartGate<ClaimRequest>>();
+  private readonly gates = new Map<string, StartGate<HeldRequest>>();
   /** Aborted when a stopping worker stops waiting for the database. */
   private readonly giveUp = new AbortController();
   private leaseTimer: NodeJS.Timeout | undefined;
@@ -116,7 +119,7 @@ export class Worker {
       options.logger,
     );
     for (const queue of this.queues) {
-      this.gates.set(queue, new StartGate<ClaimRequest>(options.prefetch, (request) => this.claims.add(request)));
+      this.gates.set(queue, new StartGate<HeldRequest>(options.prefetch, (held, release) => this.claims.add({ ...held, release })));
     }
     const handBack = (stage: string) => (error: unknown, items: readonly { delivery: Delivery; release?: () => void }[]) => {
       // Not an outage (those are waited out): the broker failed, or a bug. Hand the messages back.
@@ -189,14 +192,8 @@ export class Worker {
       delivery.requeue();
       return;
     }
-    const gate = this.gates.get(delivery.queue) as StartGate<ClaimRequest>;
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      gate.release();
-    };
-    gate.offer({ jobId: message.id, delivery, keyed: message.keyed === true, release }, message.priority ?? 0);
+    const gate = this.gates.get(delivery.queue) as StartGate<HeldRequest>;
+    gate.offer({ jobId: message.id, delivery, keyed: message.keyed === true }, message.priority ?? 0);
   }
 
   /**
