@@ -17,10 +17,10 @@ export interface ClaimOptions {
 export type FairShares = Readonly<Record<string, number>>;
 
 /**
- * An organization's share of a fair-share queue is a concurrency key of its own, with the queue's
- * cap as its limit: the same slots count it, and a lost worker's slots come back the same way.
+ * An organization's share of a fair-share queue is a concurrency key of its own,
+ * `fair:<queue>:<organization>`, with the queue's cap as its limit: the same slots count it, and a
+ * lost worker's slots come back the same way. Written here only, in SQL.
  */
-export const fairShareKey = (queue: string, organizationId: string) => `fair:${queue}:${organizationId}`;
 const FAIR_SHARE_KEY_SQL = "'fair:' || jobs.queue || ':' || jobs.organization_id";
 
 /** The fair shares as the statements' `(fairQueues, fairCaps)` parameters. */
@@ -175,19 +175,17 @@ export async function claimJobs(db: Knex, ids: string[], options: ClaimOptions &
         pgArray([...new Set(throttled.map((row) => row.throttle_key))]),
       ]);
     }
-    // The claimed jobs take their slots; a taken-over job keeps the ones it had.
-    const slots = rows.flatMap((row) => {
-      const cap = options.fairShares[row.queue];
-      return [
-        ...(row.concurrency_key !== null && row.concurrency_limit !== null ? [{ id: row.id, key: row.concurrency_key, limit: row.concurrency_limit }] : []),
-        ...(cap ? [{ id: row.id, key: fairShareKey(row.queue, row.organization_id), limit: cap }] : []),
-      ];
-    });
-    if (slots.length > 0) {
+    // The claimed jobs take their slots (their concurrency key's, their organization's share); a
+    // taken-over job keeps the ones it had.
+    const slotted = rows.filter((row) => row.concurrency_key !== null || options.fairShares[row.queue] !== undefined).map((row) => row.id);
+    if (slotted.length > 0) {
       await trx.raw(
         `INSERT INTO concurrency_slots (job_id, concurrency_key, concurrency_limit)
-         SELECT * FROM unnest(?::uuid[], ?::text[], ?::int[]) ON CONFLICT (job_id, concurrency_key) DO NOTHING`,
-        [pgArray(slots.map((slot) => slot.id)), pgArray(slots.map((slot) => slot.key)), pgArray(slots.map((slot) => slot.limit))],
+         SELECT id, concurrency_key, concurrency_limit FROM jobs WHERE id = ANY(?::uuid[]) AND concurrency_key IS NOT NULL AND concurrency_limit IS NOT NULL
+         UNION ALL
+         SELECT id, fair_key, fair_cap FROM (${FAIR_SHARE_JOBS}) fair
+         ON CONFLICT (job_id, concurrency_key) DO NOTHING`,
+        [slotted, ...fair, slotted],
       );
     }
     return rows;
