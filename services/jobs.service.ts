@@ -28,7 +28,7 @@ import { parseParams } from "../shared/http/parse-params";
 import { queueStatsParams } from "../shared/http/queue-stats-params";
 import { JobPublisher } from "../shared/engine/queue/job-publisher";
 import { QueueInspector } from "../shared/engine/queue/queue-inspector";
-import { countJobs, METRIC, registerMetrics } from "../shared/engine/metrics";
+import { countJobs, countJobsOf, METRIC, registerMetrics } from "../shared/engine/metrics";
 import { Runtime, runtimeFor } from "../shared/engine/runtime";
 import { WORKER_METADATA_KEY, WorkerMetadata } from "../shared/engine/worker/tasks-middleware";
 import { JOB_CANCELLED_EVENT } from "../shared/lib/event-names";
@@ -146,7 +146,7 @@ export default class JobsService extends Service {
       }
     });
     const results = await this.enqueuer.enqueue(organizationId, prepared);
-    for (const { job, created } of results) if (created) countJobs(this.broker, METRIC.enqueued, job.task, job.queue);
+    countJobsOf(this.broker, METRIC.enqueued, results.filter((result) => result.created).map((result) => result.job));
     return { jobs: results.map(({ job, created }) => ({ ...toPublicJob(job), created })) };
   }
 

@@ -80,6 +80,18 @@ export function registerMetrics(broker: ServiceBroker): void {
   });
 }
 
+/** Counts a batch's jobs by task and queue: one registry update per pair, not per job. */
+export function countJobsOf(broker: ServiceBroker, name: string, jobs: Iterable<{ task: string; queue: string }>): void {
+  const counts = new Map<string, { task: string; queue: string; count: number }>();
+  for (const { task, queue } of jobs) {
+    const key = `${task}\u0000${queue}`;
+    const entry = counts.get(key);
+    if (entry) entry.count++;
+    else counts.set(key, { task, queue, count: 1 });
+  }
+  for (const { task, queue, count } of counts.values()) countJobs(broker, name, task, queue, count);
+}
+
 export function countJobs(broker: ServiceBroker, name: string, task: string, queue: string, count = 1): void {
   broker.metrics.increment(name, { task, queue }, count);
 }

@@ -55,6 +55,18 @@ const RECENT_STARTS = `
   WHERE t.started_at > now() - make_interval(secs => k.period_ms / 1000.0)
   GROUP BY t.throttle_key`;
 
+/**
+ * What a claim answers: what the attempt and its accounting read. Only these columns are sent back,
+ * since formatting and parsing every column (six timestamps) of each claimed row cost more than the
+ * UPDATE itself.
+ */
+const CLAIMED_COLUMNS = [
+  "id", "organization_id", "task", "queue", "payload", "attempts", "max_attempts", "claims",
+  "soft_time_limit_ms", "time_limit_ms", "concurrency_key", "throttle_key",
+] as const;
+
+export type ClaimedJob = Pick<JobRow, (typeof CLAIMED_COLUMNS)[number]>;
+
 /** Nothing starts on a queue its organization paused. */
 const NOT_PAUSED = "NOT EXISTS (SELECT 1 FROM queue_pauses p WHERE p.organization_id = jobs.organization_id AND p.queue = jobs.queue)";
 
@@ -86,7 +98,7 @@ const claimStatement = (admission: string, ctes = "") =>
               jsonb_build_object('attempt', attempts, 'claim', claims, 'worker', worker) AS data
        FROM updated
      )`,
-    "SELECT * FROM updated",
+    `SELECT ${CLAIMED_COLUMNS.join(", ")} FROM updated`,
   );
 
 /** A batch with no keyed job: only the pause check. */
@@ -138,9 +150,9 @@ const CLAIM_KEYED_JOBS = claimStatement(
  * whose previous worker's lease has run out, are claimed. A duplicate delivery of a job that is
  * running elsewhere, finished or cancelled claims nothing.
  */
-export async function claimJobs(db: Knex, ids: string[], options: ClaimOptions & { keyed: boolean }): Promise<JobRow[]> {
+export async function claimJobs(db: Knex, ids: string[], options: ClaimOptions & { keyed: boolean }): Promise<ClaimedJob[]> {
   const claim = async (connection: Knex, statement: string, leading: Knex.Value[]) =>
-    (await connection.raw<{ rows: JobRow[] }>(statement, [...leading, options.leaseMs, options.workerId, ids, options.maxInterruptions])).rows;
+    (await connection.raw<{ rows: ClaimedJob[] }>(statement, [...leading, options.leaseMs, options.workerId, ids, options.maxInterruptions])).rows;
   if (!options.keyed) return claim(db, CLAIM_JOBS, []);
   const fair = fairShareParameters(options.fairShares);
   // The batch's slot keys: its concurrency keys and its organizations' shares of fair-share queues.

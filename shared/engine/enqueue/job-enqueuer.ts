@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { timeOrderedId } from "../../lib/time-ordered-id";
 import type { Knex } from "knex";
 import type { LoggerInstance } from "moleculer";
 import { ApiError, validationFailed } from "../../http/api-errors";
@@ -87,7 +87,7 @@ export class JobEnqueuer {
             ? new Date(Date.now() + request.delayMs)
             : null;
     return {
-      id: randomUUID(),
+      id: timeOrderedId(),
       task: task.name,
       queue: request.queue ?? task.queue,
       payload,

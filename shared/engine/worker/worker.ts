@@ -1,13 +1,13 @@
 import type { Knex } from "knex";
 import type { LoggerInstance, ServiceBroker } from "moleculer";
-import { claimJobs, FairShares, inspectJobs, UnclaimedJob } from "../../db/jobs/claim-jobs";
+import { ClaimedJob, claimJobs, FairShares, inspectJobs, UnclaimedJob } from "../../db/jobs/claim-jobs";
 import { AttemptOutcome, finishJobs, RecordedOutcomes } from "../../db/jobs/finish-jobs";
-import { JobRow, JobStatus, TERMINAL_STATUSES } from "../../db/jobs/job-record";
+import { JobStatus, TERMINAL_STATUSES } from "../../db/jobs/job-record";
 import { detachAttempt, HeldAttempt, renewLeases } from "../../db/jobs/renew-leases";
 import { isDatabaseUnavailable, isRefusedData } from "../../db/transient-errors";
 import { updateProgress } from "../../db/jobs/update-progress";
 import { JobCancelledError, WorkerShutdownError } from "../tasks/task-errors";
-import { countJobs, METRIC, observeDuration, registerMetrics } from "../metrics";
+import { countJobsOf, METRIC, observeDuration, registerMetrics } from "../metrics";
 import type { AmqpClient } from "../queue/amqp-client";
 import { Delivery, JobConsumer } from "../queue/job-consumer";
 import { decodeJobMessage } from "../queue/job-message";
@@ -67,6 +67,14 @@ interface RunningAttempt {
   controller: AbortController;
   done: Promise<void>;
 }
+
+/** The counter an outcome's recorded status moves. */
+const OUTCOME_METRICS: Partial<Record<JobStatus, string>> = {
+  succeeded: METRIC.succeeded,
+  failed: METRIC.failed,
+  retrying: METRIC.retried,
+  queued: METRIC.interrupted,
+};
 
 const CLAIM_BATCH = 500;
 const OUTCOME_BATCH = 500;
@@ -212,11 +220,12 @@ export class Worker {
     const { db, leaseMs, maxInterruptions, broker, fairShares } = this.options;
     // Jobs with keys, and every job of a fair-share queue, are admitted under their keys' locks.
     const keyed = batch.some((request) => request.keyed || fairShares[request.delivery.queue] !== undefined);
-    let rows: JobRow[] = [];
+    let rows: ClaimedJob[] = [];
     const answered = await this.untilDatabaseAnswers("claim", async () => {
       rows = await claimJobs(db, ids, { leaseMs, maxInterruptions, workerId: broker.nodeID, keyed, fairShares });
     });
     if (!answered) return; // stopping: the messages go back when the channels close
+    countJobsOf(broker, METRIC.started, rows);
     const claimed = new Map(rows.map((row) => [row.id, row]));
     const unclaimed: ClaimRequest[] = [];
     for (const request of batch) {
@@ -272,7 +281,7 @@ export class Worker {
     for (const entry of lost) this.outcomes.add(entry);
   }
 
-  private startAttempt(job: JobRow, { delivery, release }: ClaimRequest): void {
+  private startAttempt(job: ClaimedJob, { delivery, release }: ClaimRequest): void {
     const controller = new AbortController();
     const task = this.tasks.get(job.task);
     const { broker, db } = this.options;
@@ -295,7 +304,6 @@ export class Worker {
         });
       },
     };
-    countJobs(broker, METRIC.started, job.task, job.queue);
     const startedAt = process.hrtime.bigint();
     const earlyAck = setTimeout(() => void this.letGoOfMessage(held, delivery), this.options.earlyAckMs);
     const done = runAttempt(job, task, context, controller).then((outcome) => {
@@ -349,25 +357,30 @@ export class Worker {
       ),
     );
     for (const entry of batch) entry.delivery.ack();
-    for (const { outcome, attempt } of batch) this.countOutcome(outcome, recorded.get(outcome.jobId), attempt);
+    this.countOutcomes(batch, recorded);
   }
 
-  private countOutcome(outcome: AttemptOutcome, status: JobStatus | undefined, attempt: SettledOutcome["attempt"]): void {
-    if (!attempt) return;
+  private countOutcomes(batch: SettledOutcome[], recorded: RecordedOutcomes): void {
     const { broker } = this.options;
-    if (!status) {
-      // The attempt no longer held its job (cancelled, replayed, taken over): its outcome was dropped.
-      countJobs(broker, METRIC.outcomesRefused, attempt.task, attempt.queue);
-      return;
+    const counted = new Map<string, NonNullable<SettledOutcome["attempt"]>[]>();
+    for (const { outcome, attempt } of batch) {
+      if (!attempt) continue;
+      const status = recorded.get(outcome.jobId);
+      // No status: the attempt no longer held its job (cancelled, replayed, taken over), its outcome was dropped.
+      const name = status ? OUTCOME_METRICS[status] : METRIC.outcomesRefused;
+      if (name) {
+        const group = counted.get(name) ?? [];
+        group.push(attempt);
+        counted.set(name, group);
+      }
+      if (!status) continue;
+      observeDuration(broker, attempt.task, attempt.queue, attempt.seconds);
+      if (status === "failed" && outcome.status !== "succeeded") {
+        const { task, organizationId } = attempt;
+        createJobLogger(broker, { jobId: outcome.jobId, task, organizationId }).warn(`Job failed after attempt ${outcome.attempt}: ${outcome.error.type}: ${outcome.error.message}`);
+      }
     }
-    observeDuration(broker, attempt.task, attempt.queue, attempt.seconds);
-    const metric: Partial<Record<JobStatus, string>> = { succeeded: METRIC.succeeded, failed: METRIC.failed, retrying: METRIC.retried, queued: METRIC.interrupted };
-    const name = metric[status];
-    if (name) countJobs(broker, name, attempt.task, attempt.queue);
-    if (status === "failed" && outcome.status !== "succeeded") {
-      const { task, organizationId } = attempt;
-      createJobLogger(broker, { jobId: outcome.jobId, task, organizationId }).warn(`Job failed after attempt ${outcome.attempt}: ${outcome.error.type}: ${outcome.error.message}`);
-    }
+    for (const [name, attempts] of counted) countJobsOf(broker, name, attempts);
   }
 
   private async renewLeases(): Promise<void> {
