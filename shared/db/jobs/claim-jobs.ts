@@ -2,6 +2,7 @@ import type { Knex } from "knex";
 import type { JobRow } from "./job-record";
 import { pgArray } from "../pg-array";
 import { withEventsAndNotify } from "./record-events";
+import { PreparedStatement } from "../prepared-statement";
 
 export interface ClaimOptions {
   /** How long the claim holds without renewal. */
@@ -102,7 +103,7 @@ const claimStatement = (admission: string, ctes = "") =>
   );
 
 /** A batch with no keyed job: only the pause check. */
-const CLAIM_JOBS = claimStatement(NOT_PAUSED);
+const CLAIM_JOBS = new PreparedStatement("conveyor_claim_jobs", claimStatement(NOT_PAUSED));
 
 /**
  * A batch with keyed jobs: a job with a concurrency key starts only while fewer than the key's limit
@@ -113,7 +114,9 @@ const CLAIM_JOBS = claimStatement(NOT_PAUSED);
  * what is free. The caller holds the keys' advisory locks (claimJobs), so claims of a key never race.
  * Parameters: fairQueues, fairCaps, ids (candidates), ids (starts).
  */
-const CLAIM_KEYED_JOBS = claimStatement(
+const CLAIM_KEYED_JOBS = new PreparedStatement(
+  "conveyor_claim_keyed_jobs",
+  claimStatement(
   "id IN (SELECT id FROM admitted)",
   `candidates AS (
      SELECT jobs.id, concurrency_key,
@@ -143,6 +146,7 @@ const CLAIM_KEYED_JOBS = claimStatement(
        AND (c.throttle_key IS NULL OR c.throttle_rank + coalesce(starts.started, 0) <= c.throttle_limit)
    ),
    `,
+  ),
 );
 
 /**
@@ -151,8 +155,8 @@ const CLAIM_KEYED_JOBS = claimStatement(
  * running elsewhere, finished or cancelled claims nothing.
  */
 export async function claimJobs(db: Knex, ids: string[], options: ClaimOptions & { keyed: boolean }): Promise<ClaimedJob[]> {
-  const claim = async (connection: Knex, statement: string, leading: Knex.Value[]) =>
-    (await connection.raw<{ rows: ClaimedJob[] }>(statement, [...leading, options.leaseMs, options.workerId, ids, options.maxInterruptions])).rows;
+  const claim = (connection: Knex, statement: PreparedStatement, leading: Knex.Value[]) =>
+    statement.run<ClaimedJob>(connection, [...leading, options.leaseMs, options.workerId, ids, options.maxInterruptions]);
   if (!options.keyed) return claim(db, CLAIM_JOBS, []);
   const fair = fairShareParameters(options.fairShares);
   // The batch's slot keys: its concurrency keys and its organizations' shares of fair-share queues.

@@ -2,6 +2,7 @@ import type { Knex } from "knex";
 import type { JobError, JobStatus } from "./job-record";
 import { pgArray } from "../pg-array";
 import { withEventsAndNotify } from "./record-events";
+import { PreparedStatement } from "../prepared-statement";
 
 interface OutcomeBase {
   jobId: string;
@@ -22,7 +23,9 @@ export type AttemptOutcome = OutcomeBase &
     | { status: "interrupted"; error: JobError }
   );
 
-const FINISH_JOBS = withEventsAndNotify(
+const FINISH_JOBS = new PreparedStatement(
+  "conveyor_finish_jobs",
+  withEventsAndNotify(
   `input AS (
      SELECT * FROM unnest(?::uuid[], ?::int[], ?::text[], ?::jsonb[], ?::jsonb[], ?::timestamptz[])
        AS i(id, claim, status, result, error, run_at)
@@ -74,6 +77,7 @@ const FINISH_JOBS = withEventsAndNotify(
      SELECT * FROM refused
    )`,
   "SELECT id, status FROM updated",
+  ),
 );
 
 /** What became of a recorded outcome: the job's new status. */
@@ -85,7 +89,7 @@ export type RecordedOutcomes = Map<string, JobStatus>;
  * in the job's history. Returns the new status of each job whose outcome was recorded.
  */
 export async function finishJobs(db: Knex, outcomes: AttemptOutcome[], maxInterruptions: number): Promise<RecordedOutcomes> {
-  const { rows } = await db.raw<{ rows: { id: string; status: JobStatus }[] }>(FINISH_JOBS, [
+  const rows = await FINISH_JOBS.run<{ id: string; status: JobStatus }>(db, [
     pgArray(outcomes.map((outcome) => outcome.jobId)),
     pgArray(outcomes.map((outcome) => outcome.claim)),
     pgArray(outcomes.map((outcome) => outcome.status)),

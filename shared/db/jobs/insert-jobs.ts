@@ -2,6 +2,7 @@ import type { Knex } from "knex";
 import type { JobRow } from "./job-record";
 import { pgArray } from "../pg-array";
 import { withEventsAndNotify } from "./record-events";
+import { PreparedStatement } from "../prepared-statement";
 
 export interface NewJob {
   id: string;
@@ -33,7 +34,9 @@ export interface InsertedJobs {
   existing: Map<string, JobRow>;
 }
 
-const INSERT_JOBS = withEventsAndNotify(
+const INSERT_JOBS = new PreparedStatement(
+  "conveyor_insert_jobs",
+  withEventsAndNotify(
   `input AS (
      SELECT ?::uuid AS organization_id, * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::jsonb[], ?::int[], ?::int[],
                           ?::text[], ?::timestamptz[], ?::int[], ?::int[], ?::text[], ?::uuid[], ?::text[], ?::int[], ?::text[], ?::text[], ?::int[], ?::int[])
@@ -58,6 +61,7 @@ const INSERT_JOBS = withEventsAndNotify(
      FROM inserted
    )`,
   "SELECT * FROM inserted",
+  ),
 );
 
 /**
@@ -66,7 +70,7 @@ const INSERT_JOBS = withEventsAndNotify(
  */
 export async function insertJobs(db: Knex, organizationId: string, jobs: NewJob[]): Promise<InsertedJobs> {
   const column = <T>(pick: (job: NewJob) => T) => pgArray(jobs.map(pick));
-  const { rows } = await db.raw<{ rows: JobRow[] }>(INSERT_JOBS, [
+  const rows = await INSERT_JOBS.run<JobRow>(db, [
     organizationId,
     column((job) => job.id),
     column((job) => job.task),
