@@ -6,6 +6,12 @@ import { backoffDelay } from "../retries/backoff";
 import type { TaskDefinition } from "../tasks/define-task";
 import type { TaskContext } from "../tasks/task-context";
 
+/** How an attempt is aborted: an AbortController, or the worker's LazyAbort. */
+export interface AttemptAbort {
+  readonly signal: AbortSignal;
+  abort(reason: unknown): void;
+}
+
 /** What the worker gives an attempt; the attempt runner adds the signal and `willRetry`. */
 export type AttemptContext = Omit<TaskContext, "signal" | "willRetry">;
 
@@ -20,7 +26,7 @@ export async function runAttempt(
   job: AttemptJob,
   task: TaskDefinition | undefined,
   context: AttemptContext,
-  controller: AbortController,
+  controller: AttemptAbort,
 ): Promise<AttemptOutcome> {
   const base = { jobId: job.id, attempt: job.attempts, claim: job.claims };
   // A task that stops because its signal fired usually throws a generic AbortError; the reason
@@ -36,7 +42,18 @@ export async function runAttempt(
     const parsed = task.payload.safeParse(job.payload);
     if (!parsed.success) throw new PermanentError("Payload does not match the task's schema", parsed.error.issues);
     const result = await withTimeLimits(
-      () => task.run({ ...context, signal: controller.signal, willRetry }, parsed.data),
+      () =>
+        task.run(
+          {
+            ...context,
+            willRetry,
+            // Made only if the task reads it (the worker's LazyAbort).
+            get signal() {
+              return controller.signal;
+            },
+          },
+          parsed.data,
+        ),
       controller,
       job.soft_time_limit_ms ?? task.softTimeLimitMs,
       job.time_limit_ms ?? task.timeLimitMs,
@@ -64,7 +81,7 @@ function isRetryable(error: Error, task: TaskDefinition | undefined): boolean {
 
 async function withTimeLimits<T>(
   body: () => Promise<T>,
-  controller: AbortController,
+  controller: AttemptAbort,
   softLimitMs: number | null | undefined,
   hardLimitMs: number | null | undefined,
 ): Promise<T> {

@@ -18,6 +18,7 @@ import { runAttempt } from "./attempt-runner";
 import { TaskDefinition, taskRegistry } from "../tasks/define-task";
 import { createJobLogger } from "./job-logger";
 import { StartGate } from "./start-gate";
+import { LazyAbort } from "./lazy-abort";
 import { SerialBatcher } from "../../lib/serial-batcher";
 import { writeIsolatingFailures } from "../../lib/isolate-failures";
 
@@ -64,8 +65,13 @@ interface SettledOutcome {
 
 interface RunningAttempt {
   claim: number;
-  controller: AbortController;
+  controller: LazyAbort;
   done: Promise<void>;
+  delivery: Delivery;
+  /** Date.now() at its start, for the early ack. */
+  startedAt: number;
+  /** Its message was handed to letGoOfMessage (once). */
+  lettingGo: boolean;
 }
 
 /** The counter an outcome's recorded status moves. */
@@ -110,6 +116,7 @@ export class Worker {
   /** Aborted when a stopping worker stops waiting for the database. */
   private readonly giveUp = new AbortController();
   private leaseTimer: NodeJS.Timeout | undefined;
+  private earlyAckTimer: NodeJS.Timeout | undefined;
 
   constructor(
     tasks: readonly TaskDefinition[],
@@ -151,6 +158,8 @@ export class Worker {
     await this.publisher.start();
     await this.consumer.start();
     this.leaseTimer = setInterval(() => void this.renewLeases(), Math.max(100, this.options.leaseMs / 3));
+    // One sweep instead of a timer per attempt: an attempt acks within a quarter of earlyAckMs (at most a second) after it.
+    this.earlyAckTimer = setInterval(() => this.letGoOfLongAttempts(), Math.max(50, Math.min(1_000, this.options.earlyAckMs / 4)));
     this.options.logger.info(`Worker consuming ${this.queues.join(", ")} (${this.tasks.size} tasks)`);
   }
 
@@ -176,6 +185,7 @@ export class Worker {
     }
     clearTimeout(graceTimer);
     clearInterval(this.leaseTimer);
+    clearInterval(this.earlyAckTimer);
     await this.outcomes.drain();
     clearTimeout(giveUpTimer);
     await this.consumer.close();
@@ -282,7 +292,7 @@ export class Worker {
   }
 
   private startAttempt(job: ClaimedJob, { delivery, release }: ClaimRequest): void {
-    const controller = new AbortController();
+    const controller = new LazyAbort();
     const task = this.tasks.get(job.task);
     const { broker, db } = this.options;
     const held: HeldAttempt = { jobId: job.id, claim: job.claims };
@@ -305,9 +315,7 @@ export class Worker {
       },
     };
     const startedAt = process.hrtime.bigint();
-    const earlyAck = setTimeout(() => void this.letGoOfMessage(held, delivery), this.options.earlyAckMs);
     const done = runAttempt(job, task, context, controller).then((outcome) => {
-      clearTimeout(earlyAck);
       release();
       // A stale attempt (its job was cancelled and retried, and runs here again) must not drop the new one.
       if (this.running.get(job.id)?.claim === job.claims) this.running.delete(job.id);
@@ -315,7 +323,16 @@ export class Worker {
       const attempt = { task: job.task, queue: job.queue, organizationId: job.organization_id, seconds };
       this.outcomes.add({ outcome, delivery, attempt });
     });
-    this.running.set(job.id, { claim: job.claims, controller, done });
+    this.running.set(job.id, { claim: job.claims, controller, done, delivery, startedAt: Date.now(), lettingGo: false });
+  }
+
+  private letGoOfLongAttempts(): void {
+    const startedBefore = Date.now() - this.options.earlyAckMs;
+    for (const [jobId, attempt] of this.running) {
+      if (attempt.lettingGo || attempt.startedAt > startedBefore) continue;
+      attempt.lettingGo = true;
+      void this.letGoOfMessage({ jobId, claim: attempt.claim }, attempt.delivery);
+    }
   }
 
   /**
