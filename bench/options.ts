@@ -1,3 +1,7 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parseAllDocuments } from "yaml";
+
 /** Benchmark settings, read once from the environment (every one has a default). */
 export interface BenchOptions {
   /** Jobs enqueued through `jobs.enqueueMany` in the bulk run. */
@@ -29,7 +33,11 @@ export interface BenchOptions {
   adminDatabaseUrl: string;
   database: string;
   amqpUrl: string;
-  /** Extra node options for the worker process (BENCH_WORKER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"). */
+  /**
+   * Node options of the worker process: the default worker Deployment's NODE_OPTIONS (so its memory
+   * is measured as deployed; BENCH_WORKER_AS_DEPLOYED=0 for Node's defaults), then
+   * BENCH_WORKER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+   */
   workerNodeArgs: string[];
   /** Where the dated results section is appended; empty to skip. */
   reportFile: string;
@@ -69,6 +77,21 @@ function modes(raw: string | undefined): BenchMode[] {
   return requested as BenchMode[];
 }
 
+const DEFAULT_WORKER_DEPLOYMENT = path.resolve(__dirname, "../deploy/kubernetes/worker-default.yaml");
+
+/** NODE_OPTIONS as the default worker Deployment sets it ("" when it does not). */
+export function deployedWorkerNodeOptions(file = DEFAULT_WORKER_DEPLOYMENT): string {
+  for (const document of parseAllDocuments(readFileSync(file, "utf8"))) {
+    const manifest = document.toJS() as { kind?: string; spec?: { template?: { spec?: { containers?: { env?: { name: string; value?: string }[] }[] } } } };
+    if (manifest?.kind !== "Deployment") continue;
+    for (const container of manifest.spec?.template?.spec?.containers ?? []) {
+      const options = container.env?.find((variable) => variable.name === "NODE_OPTIONS")?.value;
+      if (options) return options;
+    }
+  }
+  return "";
+}
+
 export function readOptions(): BenchOptions {
   return {
     bulkJobs: positiveInt("BENCH_JOBS", 20_000),
@@ -85,7 +108,10 @@ export function readOptions(): BenchOptions {
     adminDatabaseUrl: process.env.BENCH_ADMIN_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
     database: process.env.BENCH_DATABASE ?? "conveyor_bench",
     amqpUrl: process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672",
-    workerNodeArgs: (process.env.BENCH_WORKER_NODE_ARGS ?? "").split(/\s+/).filter(Boolean),
+    workerNodeArgs: [process.env.BENCH_WORKER_AS_DEPLOYED === "0" ? "" : deployedWorkerNodeOptions(), process.env.BENCH_WORKER_NODE_ARGS ?? ""]
+      .join(" ")
+      .split(/\s+/)
+      .filter(Boolean),
     reportFile: process.env.BENCH_REPORT_FILE ?? "BENCHMARKS.md",
     soak:
       process.env.BENCH_SOAK === "1"

@@ -85,7 +85,10 @@ async function main(): Promise<number> {
       }
       return soak.refused > 0 ? 1 : 0;
     }
-    console.log(`Conveyor benchmark: queue prefix ${prefix}, database ${options.database}, modes ${options.modes.join(", ")}`);
+    console.log(
+      `Conveyor benchmark: queue prefix ${prefix}, database ${options.database}, modes ${options.modes.join(", ")}, ` +
+        `worker node options ${options.workerNodeArgs.join(" ") || "(Node's defaults)"}`,
+    );
     const results: ModeResult[] = [];
     for (const mode of options.modes) {
       console.log(`\n[${mode}] ${mode === "bulk" ? options.bulkJobs : options.httpJobs} jobs of demo.echo ...`);
@@ -123,7 +126,8 @@ async function main(): Promise<number> {
         machine,
         settings:
           `worker WORKER_PREFETCH=${settings.WORKER_PREFETCH}, OUTCOME_FLUSH_MS=${settings.OUTCOME_FLUSH_MS}, ` +
-          `DATABASE_POOL_MAX=${settings.DATABASE_POOL_MAX} (each process), QUEUE_TYPE=${queueType}, LOG_LEVEL=warn; ` +
+          `DATABASE_POOL_MAX=${settings.DATABASE_POOL_MAX} (each process), QUEUE_TYPE=${queueType}, LOG_LEVEL=warn, ` +
+          `node ${options.workerNodeArgs.join(" ") || "defaults"}; ` +
           "producer (gateway, auth, jobs) in the benchmark's process, worker (SERVICES=demo) in a child process; " +
           `each run starts from a jobs table holding ${options.historyJobs} finished jobs of another organization`,
         results,
