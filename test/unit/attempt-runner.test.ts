@@ -58,6 +58,31 @@ const task = (run: TaskDefinition["run"], extra: Partial<Parameters<typeof defin
   defineTask({ name: "test.task", payload: z.object({}), backoff: { jitter: false, baseMs: 100 }, ...extra, run });
 
 describe("runAttempt", () => {
+  it("reads neither the context's lazy logger nor the signal until the task does", async () => {
+    const reads = { logger: 0, signal: 0 };
+    const lazyContext: AttemptContext = {
+      ...context,
+      get logger() {
+        reads.logger++;
+        return {} as LoggerInstance;
+      },
+    };
+    const controller = new AbortController();
+    const counting = {
+      get signal() {
+        reads.signal++;
+        return controller.signal;
+      },
+      abort: (reason: unknown) => controller.abort(reason),
+    };
+    await runAttempt(row(), task(async () => "untouched"), lazyContext, counting);
+    expect(reads).toEqual({ logger: 0, signal: 0 });
+    const seen = await runAttempt(row(), task(async (ctx) => [ctx.jobId, ctx.signal.aborted, typeof ctx.logger, ctx.willRetry(new Error("x"))]), lazyContext, counting);
+    expect(seen).toMatchObject({ status: "succeeded", result: ["j", false, "object", true] });
+    expect(reads.logger).toBe(1);
+    expect(reads.signal).toBeGreaterThan(0);
+  });
+
   it("reports success with the result", async () => {
     const outcome = await runAttempt(row(), task(async () => ({ ok: 1 })), context, new AbortController());
     expect(outcome).toEqual({ jobId: row().id, attempt: 1, claim: 1, status: "succeeded", result: { ok: 1 } });

@@ -42,18 +42,7 @@ export async function runAttempt(
     const parsed = task.payload.safeParse(job.payload);
     if (!parsed.success) throw new PermanentError("Payload does not match the task's schema", parsed.error.issues);
     const result = await withTimeLimits(
-      () =>
-        task.run(
-          {
-            ...context,
-            willRetry,
-            // Made only if the task reads it (the worker's LazyAbort).
-            get signal() {
-              return controller.signal;
-            },
-          },
-          parsed.data,
-        ),
+      () => task.run(taskContext(context, controller, willRetry), parsed.data),
       controller,
       job.soft_time_limit_ms ?? task.softTimeLimitMs,
       job.time_limit_ms ?? task.timeLimitMs,
@@ -67,6 +56,19 @@ export async function runAttempt(
     const delay = backoffDelay(task.backoff, job.attempts);
     return { ...base, status: "retrying", error, runAt: new Date(Date.now() + delay) };
   }
+}
+
+/**
+ * The context a task sees. Built from the given context's property descriptors, not by spreading
+ * it: a spread would call its lazy getters (the worker's job logger), and the signal stays lazy too
+ * (the worker's LazyAbort makes an AbortController only if the task reads it).
+ */
+function taskContext(context: AttemptContext, controller: AttemptAbort, willRetry: TaskContext["willRetry"]): TaskContext {
+  return Object.defineProperties({} as TaskContext, {
+    ...Object.getOwnPropertyDescriptors(context),
+    willRetry: { value: willRetry, enumerable: true },
+    signal: { get: () => controller.signal, enumerable: true },
+  });
 }
 
 /** Node's own errors (AbortError from timers, fetch) come from another realm under a VM sandbox. */
