@@ -1,4 +1,3 @@
-import type { Writable } from "node:stream";
 import type { ConfirmChannel, ChannelModel } from "amqplib";
 import type { AmqpClient } from "./amqp-client";
 import { encodeJobMessage, JobMessageFields } from "./job-message";
@@ -32,8 +31,6 @@ export interface OutgoingJob extends JobMessageFields {
 export class JobPublisher {
   private channel: ConfirmChannel | undefined;
   private readonly declared = new Set<string>();
-  /** The connection's socket (amqplib's, not in its types), corked while a burst is handed over. */
-  private socket: Writable | undefined;
 
   constructor(
     private readonly client: AmqpClient,
@@ -56,11 +53,6 @@ export class JobPublisher {
     if (jobs.length === 0) return;
     for (const queue of new Set(jobs.map((job) => job.queue))) await this.ensureQueue(queue);
     const channel = this.requireChannel();
-    // amqplib writes each message to the socket by itself, a syscall apiece; corked, a burst goes
-    // out as one write once amqplib has handed it all over (its muxer runs on the next ticks).
-    const socket = this.socket;
-    socket?.cork();
-    setImmediate(() => socket?.uncork());
     for (const job of jobs) {
       const delay = job.delayMs ?? 0;
       const lane = laneFor(job.priority ?? 0);
@@ -94,6 +86,5 @@ export class JobPublisher {
     });
     this.declared.clear();
     this.channel = channel;
-    this.socket = (connection as unknown as { connection?: { stream?: Writable } }).connection?.stream;
   }
 }
