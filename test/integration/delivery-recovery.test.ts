@@ -1,8 +1,7 @@
 import { execFile } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
 import amqp from "amqplib";
-import { insertJobs, NewJob } from "../../shared/db/jobs/insert-jobs";
+import { insertJobs, NewJob, plainJob } from "../../shared/db/jobs/insert-jobs";
 import { markPublished } from "../../shared/db/jobs/mark-published";
 import { encodeJobMessage } from "../../shared/engine/queue/job-message";
 import { deadQueueName, declareQueueTopology, workQueueName } from "../../shared/engine/queue/topology";
@@ -12,25 +11,7 @@ import { waitFor } from "../support/wait-for";
 const AMQP_URL = process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672";
 const prefix = () => process.env.QUEUE_PREFIX as string;
 
-const echoJob = (text: string): NewJob => ({
-  id: randomUUID(),
-  task: "demo.echo",
-  queue: "default",
-  payload: { text },
-  maxAttempts: 3,
-  priority: 0,
-  idempotencyKey: null,
-  runAt: null,
-  softTimeLimitMs: null,
-  timeLimitMs: null,
-  callbackUrl: null,
-  concurrencyKey: null,
-  concurrencyLimit: null,
-  debounceKey: null,
-  throttleKey: null,
-  throttleLimit: null,
-  throttlePeriodMs: null,
-});
+const echoJob = (text: string): NewJob => plainJob("demo.echo", { text });
 
 /** Puts a job's message straight into a RabbitMQ queue, as if the pipeline had sent it there. */
 async function publishDirectly(queue: string, job: NewJob): Promise<void> {

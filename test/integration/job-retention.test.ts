@@ -1,17 +1,12 @@
-import { randomUUID } from "node:crypto";
 import { createOrganization } from "../../shared/db/api-keys";
 import { deleteExpiredJobs } from "../../shared/db/jobs/delete-expired-jobs";
-import { insertJobs, NewJob } from "../../shared/db/jobs/insert-jobs";
+import { insertJobs, NewJob, plainJob } from "../../shared/db/jobs/insert-jobs";
 import { createDb, Db, migrateLatest } from "../../shared/db/knex";
 
 const DAY = 24 * 3_600_000;
 const retention = { succeededMs: 7 * DAY, failedMs: 30 * DAY };
 
-const job = (): NewJob => ({
-  id: randomUUID(), task: "demo.echo", queue: "default", payload: { text: "x" }, maxAttempts: 3, priority: 0,
-  idempotencyKey: null, runAt: null, softTimeLimitMs: null, timeLimitMs: null, callbackUrl: null,
-  concurrencyKey: null, concurrencyLimit: null, debounceKey: null, throttleKey: null, throttleLimit: null, throttlePeriodMs: null,
-});
+const job = (): NewJob => plainJob("demo.echo", { text: "x" });
 
 describe("job retention", () => {
   let db: Db;

@@ -3,6 +3,7 @@ import type { JobRow } from "./job-record";
 import { pgArray } from "../pg-array";
 import { withEventsAndNotify } from "./record-events";
 import { PreparedStatement } from "../prepared-statement";
+import { timeOrderedId } from "../../lib/time-ordered-id";
 
 export interface NewJob {
   id: string;
@@ -25,6 +26,29 @@ export interface NewJob {
   throttleKey: string | null;
   throttleLimit: number | null;
   throttlePeriodMs: number | null;
+}
+
+/** A job of `task` with every option at its default (no key, no limits, max attempts 3): for tools and tests that write jobs directly. */
+export function plainJob(task: string, payload: unknown, queue = "default"): NewJob {
+  return {
+    id: timeOrderedId(),
+    task,
+    queue,
+    payload,
+    maxAttempts: 3,
+    priority: 0,
+    idempotencyKey: null,
+    runAt: null,
+    softTimeLimitMs: null,
+    timeLimitMs: null,
+    callbackUrl: null,
+    concurrencyKey: null,
+    concurrencyLimit: null,
+    debounceKey: null,
+    throttleKey: null,
+    throttleLimit: null,
+    throttlePeriodMs: null,
+  };
 }
 
 export interface InsertedJobs {
