@@ -42,7 +42,7 @@ export async function runAttempt(
     const parsed = task.payload.safeParse(job.payload);
     if (!parsed.success) throw new PermanentError("Payload does not match the task's schema", parsed.error.issues);
     const result = await withTimeLimits(
-      () => task.run(taskContext(context, controller, willRetry), parsed.data),
+      () => task.run(new AttemptTaskContext(context, controller, willRetry), parsed.data),
       controller,
       job.soft_time_limit_ms ?? task.softTimeLimitMs,
       job.time_limit_ms ?? task.timeLimitMs,
@@ -59,16 +59,39 @@ export async function runAttempt(
 }
 
 /**
- * The context a task sees. Built from the given context's property descriptors, not by spreading
- * it: a spread would call its lazy getters (the worker's job logger), and the signal stays lazy too
- * (the worker's LazyAbort makes an AbortController only if the task reads it).
+ * The context a task sees: the given context's values, with its logger read only when the task
+ * reads it (the worker makes a job logger lazily) and the signal too (the worker's LazyAbort makes an
+ * AbortController only if the task reads it). A class, not a copy of property descriptors: one
+ * shape for every job, which V8 builds and reads far faster (it was the worker's top function).
  */
-function taskContext(context: AttemptContext, controller: AttemptAbort, willRetry: TaskContext["willRetry"]): TaskContext {
-  return Object.defineProperties({} as TaskContext, {
-    ...Object.getOwnPropertyDescriptors(context),
-    willRetry: { value: willRetry, enumerable: true },
-    signal: { get: () => controller.signal, enumerable: true },
-  });
+class AttemptTaskContext implements TaskContext {
+  readonly jobId: string;
+  readonly organizationId: string;
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  readonly broker: TaskContext["broker"];
+  readonly progress: TaskContext["progress"];
+
+  constructor(
+    private readonly context: AttemptContext,
+    private readonly controller: AttemptAbort,
+    readonly willRetry: TaskContext["willRetry"],
+  ) {
+    this.jobId = context.jobId;
+    this.organizationId = context.organizationId;
+    this.attempt = context.attempt;
+    this.maxAttempts = context.maxAttempts;
+    this.broker = context.broker;
+    this.progress = context.progress;
+  }
+
+  get logger(): TaskContext["logger"] {
+    return this.context.logger;
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
 }
 
 /** Node's own errors (AbortError from timers, fetch) come from another realm under a VM sandbox. */
