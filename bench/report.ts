@@ -8,7 +8,7 @@ const ms = (value: number) => (!Number.isFinite(value) ? "n/a" : value < 10 ? va
 const mb = (bytes: number) => (Number.isFinite(bytes) ? `${Math.round(bytes / 2 ** 20)} MB` : "n/a");
 const triple = (p: Percentiles) => `${ms(p.p50)} / ${ms(p.p95)} / ${ms(p.p99)} (max ${ms(p.max)})`;
 
-const CPU_GROUPS = ["worker", "bench", "postgres", "rabbitmq", "other"];
+const CPU_GROUPS = ["worker", "bench", "load", "postgres", "rabbitmq", "other"];
 
 /** One row per figure, one column per run. */
 function rows(results: ModeResult[]): [string, ...string[]][] {
@@ -31,7 +31,7 @@ function rows(results: ModeResult[]): [string, ...string[]][] {
     row("open loop: send lag ms p50/p95/p99", (r) => (r.load.sendLagMs.length ? triple(percentiles(r.load.sendLagMs)) : "-")),
     row("worker RSS idle → peak (VmHWM)", (r) => `${mb(r.worker.idleRss)} → ${mb(r.worker.peakRss)} (sampled ${mb(r.worker.sampledPeakRss)})`),
     row(`CPU s ${CPU_GROUPS.join("/")}`, (r) => CPU_GROUPS.map((group) => (r.cpuSeconds[group] ?? 0).toFixed(1)).join(" / ")),
-    row("bench process CPU ms a job (producer and load generator)", (r) => (((r.cpuSeconds.bench ?? 0) * 1000) / Math.max(1, r.load.accepted)).toFixed(2)),
+    row("bench process CPU ms a job (producer; bulk: and its load generator)", (r) => (((r.cpuSeconds.bench ?? 0) * 1000) / Math.max(1, r.load.accepted)).toFixed(2)),
     row("machine CPU busy", (r) => `${Math.round(r.machineBusy * 100)}% of all cores over ${r.measuredSeconds.toFixed(1)} s`),
     row("jobs table seq scans (rows read)", (r) => `${int(r.jobsSeqScans.scans)} (${int(r.jobsSeqScans.rowsRead)})`),
     row("jobs with >1 attempt", (r) => int(r.timings.multiAttempt)),

@@ -5,7 +5,7 @@ import type { Db } from "../shared/db/knex";
 import { workQueueName } from "../shared/engine/queue/topology";
 import { runBulkLoad } from "./bulk-load";
 import { createTenant, jobsTableScans, resetJobTables } from "./database";
-import { runHttpLoad } from "./http-load";
+import { HttpLoadProcess } from "./http-load-process";
 import { JobTimings, jobTimings, statusCounts, waitForFinished } from "./job-timings";
 import type { LoadResult } from "./load-result";
 import type { BenchMode, BenchOptions } from "./options";
@@ -70,8 +70,8 @@ function describe(mode: BenchMode, options: BenchOptions, latencyRate: number | 
   return `POST /api/v1/jobs, 1 job a request, ${options.httpConcurrency} in flight (keep-alive)`;
 }
 
-/** Sockets the open loop may use: enough that arrivals never queue in the client's agent. */
-const OPEN_LOOP_SOCKETS = 512;
+/** Connections the open loop may use: enough that arrivals never wait for a free one. */
+const OPEN_LOOP_CONNECTIONS = 512;
 
 /** One measured run: fresh tables, a fresh worker child, the load, then the rows' timestamps. */
 export async function runMode(mode: BenchMode, context: ModeContext): Promise<ModeResult> {
@@ -82,6 +82,7 @@ export async function runMode(mode: BenchMode, context: ModeContext): Promise<Mo
 
   const worker = new WorkerProcess({ ...context.workerEnv, NODE_ID: workerNodeId(mode) }, options.workerNodeArgs);
   context.onWorker(worker);
+  let httpLoad: HttpLoadProcess | undefined;
   try {
     const queue = workQueueName(context.workerEnv.QUEUE_PREFIX, BENCH_QUEUE);
     await waitForConsumer(options.amqpUrl, queue, () => !worker.exited).catch((error: Error) => {
@@ -90,10 +91,25 @@ export async function runMode(mode: BenchMode, context: ModeContext): Promise<Mo
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     worker.startSampling();
 
+    // The HTTP load generator runs in a process of its own, its connections open before the clock starts.
+    httpLoad =
+      mode === "bulk"
+        ? undefined
+        : await HttpLoadProcess.start({
+            baseUrl: context.baseUrl,
+            apiKey: tenant.apiKey,
+            total: jobs,
+            concurrency: mode === "latency" ? OPEN_LOOP_CONNECTIONS : options.httpConcurrency,
+            task: BENCH_TASK,
+            maxAttempts: options.maxAttempts,
+            ratePerSecond: mode === "latency" ? context.latencyRate : undefined,
+          });
+    const loadPid = httpLoad?.pid;
     const groups: CpuGroups = [
       ["worker", (proc) => proc.pid === worker.pid],
       ["postgres", (proc) => proc.comm === "postgres"],
       ["rabbitmq", (proc) => proc.comm === "beam.smp"],
+      ["load", (proc) => proc.pid === loadPid],
       ["bench", (proc) => proc.pid === process.pid],
     ];
     const scansBefore = await jobsTableScans(db);
@@ -101,26 +117,17 @@ export async function runMode(mode: BenchMode, context: ModeContext): Promise<Mo
     const machineBefore = machineCpu();
     const measureStart = Date.now();
 
-    const load =
-      mode === "bulk"
-        ? await runBulkLoad(context.broker, {
-            organizationId: tenant.organizationId,
-            total: jobs,
-            chunk: options.bulkChunk,
-            concurrency: options.bulkConcurrency,
-            task: BENCH_TASK,
-            maxAttempts: options.maxAttempts,
-            keyed: options.keyedJobs,
-          })
-        : await runHttpLoad({
-            baseUrl: context.baseUrl,
-            apiKey: tenant.apiKey,
-            total: jobs,
-            concurrency: mode === "latency" ? OPEN_LOOP_SOCKETS : options.httpConcurrency,
-            task: BENCH_TASK,
-            maxAttempts: options.maxAttempts,
-            ratePerSecond: mode === "latency" ? context.latencyRate : undefined,
-          });
+    const load = httpLoad
+      ? await httpLoad.run()
+      : await runBulkLoad(context.broker, {
+          organizationId: tenant.organizationId,
+          total: jobs,
+          chunk: options.bulkChunk,
+          concurrency: options.bulkConcurrency,
+          task: BENCH_TASK,
+          maxAttempts: options.maxAttempts,
+          keyed: options.keyedJobs,
+        });
     if (load.accepted === 0) throw new Error(`no job was accepted: ${load.failures.join("; ")}`);
     await waitForFinished(db, tenant.organizationId, { deadline: context.deadline });
 
@@ -169,6 +176,7 @@ export async function runMode(mode: BenchMode, context: ModeContext): Promise<Mo
       jobsSeqScans: { scans: scansAfter.seqScans - scansBefore.seqScans, rowsRead: scansAfter.seqRowsRead - scansBefore.seqRowsRead },
     };
   } finally {
+    httpLoad?.close(); // after the CPU was read: the generator's counts till then
     if (!worker.exited) await worker.stop();
     context.onWorker(undefined);
   }

@@ -1,5 +1,5 @@
 import type { Knex } from "knex";
-import type { JobRow } from "./job-record";
+import type { JobRow, JobStatus } from "./job-record";
 import { pgArray } from "../pg-array";
 import { withEventsAndNotify } from "./record-events";
 import { PreparedStatement } from "../prepared-statement";
@@ -78,15 +78,59 @@ const INSERT_JOBS = new PreparedStatement(
             concurrency_key, concurrency_limit, debounce_key, throttle_key, throttle_limit, throttle_period_ms
      FROM input
      ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-     RETURNING *
+     RETURNING id, organization_id, task, queue, status, created_at
    ),
    changed AS (
      SELECT id, organization_id, status AS type, jsonb_build_object('task', task, 'queue', queue) AS data
      FROM inserted
    )`,
-  "SELECT * FROM inserted",
+  "SELECT id, status, created_at FROM inserted",
   ),
 );
+
+/**
+ * The row Postgres stored for `job`: the statement answers only what it decided (status, clock),
+ * the rest is what was sent and the columns' defaults. Parsing 34 columns of every new row cost
+ * the producer more than building them here.
+ */
+function insertedRow(organizationId: string, job: NewJob, payloadJson: string, status: JobStatus, createdAt: Date): JobRow {
+  return {
+    id: job.id,
+    organization_id: organizationId,
+    task: job.task,
+    queue: job.queue,
+    payload: JSON.parse(payloadJson) as unknown, // as stored: a Date, say, comes back as its ISO string
+    status,
+    attempts: 0,
+    max_attempts: job.maxAttempts,
+    claims: 0,
+    interruptions: 0,
+    priority: job.priority,
+    progress: null,
+    result: null,
+    error: null,
+    idempotency_key: job.idempotencyKey,
+    run_at: job.runAt,
+    soft_time_limit_ms: job.softTimeLimitMs,
+    time_limit_ms: job.timeLimitMs,
+    callback_url: job.callbackUrl,
+    schedule_id: job.scheduleId ?? null,
+    lease_expires_at: null,
+    worker: null,
+    concurrency_key: job.concurrencyKey,
+    concurrency_limit: job.concurrencyLimit,
+    debounce_key: job.debounceKey,
+    throttle_key: job.throttleKey,
+    throttle_limit: job.throttleLimit,
+    throttle_period_ms: job.throttlePeriodMs,
+    published_at: null,
+    dead_lettered_at: null,
+    created_at: createdAt,
+    started_at: null,
+    finished_at: null,
+    updated_at: createdAt,
+  };
+}
 
 /**
  * Inserts many jobs of one organization in one statement, with their `queued`/`scheduled` events. A job whose idempotency
@@ -94,12 +138,13 @@ const INSERT_JOBS = new PreparedStatement(
  */
 export async function insertJobs(db: Knex, organizationId: string, jobs: NewJob[]): Promise<InsertedJobs> {
   const column = <T>(pick: (job: NewJob) => T) => pgArray(jobs.map(pick));
-  const rows = await INSERT_JOBS.run<JobRow>(db, [
+  const payloads = jobs.map((job) => JSON.stringify(job.payload ?? null));
+  const inserted = await INSERT_JOBS.run<Pick<JobRow, "id" | "status" | "created_at">>(db, [
     organizationId,
     column((job) => job.id),
     column((job) => job.task),
     column((job) => job.queue),
-    column((job) => JSON.stringify(job.payload ?? null)),
+    pgArray(payloads),
     column((job) => job.maxAttempts),
     column((job) => job.priority),
     column((job) => job.idempotencyKey),
@@ -116,8 +161,14 @@ export async function insertJobs(db: Knex, organizationId: string, jobs: NewJob[
     column((job) => job.throttlePeriodMs),
   ]);
 
-  const createdIds = new Set(rows.map((row) => row.id));
-  const conflicting = jobs.filter((job) => job.idempotencyKey !== null && !createdIds.has(job.id));
+  const stored = new Map(inserted.map((row) => [row.id, row]));
+  const created: JobRow[] = [];
+  const conflicting: NewJob[] = [];
+  jobs.forEach((job, index) => {
+    const row = stored.get(job.id);
+    if (row) created.push(insertedRow(organizationId, job, payloads[index], row.status, row.created_at));
+    else if (job.idempotencyKey !== null) conflicting.push(job);
+  });
   const existing = new Map<string, JobRow>();
   if (conflicting.length > 0) {
     const found = await db<JobRow>("jobs")
@@ -128,5 +179,5 @@ export async function insertJobs(db: Knex, organizationId: string, jobs: NewJob[
       );
     for (const row of found) existing.set(row.idempotency_key as string, row);
   }
-  return { created: rows, existing };
+  return { created, existing };
 }
