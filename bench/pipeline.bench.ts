@@ -14,7 +14,7 @@ import { describeMachine } from "./machine";
 import { readOptions } from "./options";
 import { Producer, startProducer } from "./producer";
 import { deleteExchanges, deleteQueues, rabbitmqVersion, transporterNames } from "./rabbitmq";
-import { measureCeiling } from "./reference-ceiling";
+import { describeCeiling, measureCeiling } from "./reference-ceiling";
 import { formatTable, headingLines, markdownSection } from "./report";
 import { runSoak, soakSection } from "./soak";
 import { ModeResult, runMode, workerNodeId } from "./run-mode";
@@ -112,10 +112,7 @@ async function main(): Promise<number> {
     // Right after the modes, on the same machine state: the yardstick the bulk figure is read against.
     const ceiling = await measureCeiling(ROOT, Math.max(options.bulkJobs, 20_000), { ...process.env, AMQP_URL: options.amqpUrl });
     const bulk = results.find((result) => result.mode === "bulk");
-    const ceilingLine = !ceiling
-      ? "Reference ceiling: not measured (no ../shared/perf/reference-ceiling.mjs here; set BENCH_CEILING_SCRIPT)"
-      : `Reference ceiling (${ceiling.script}, ${ceiling.jobs} jobs, same run): ${Math.round(ceiling.endToEndPerSecond)} jobs/s end to end` +
-        (bulk ? `; bulk = ${(bulk.endToEndPerSecond / ceiling.endToEndPerSecond).toFixed(2)} × ceiling` : "");
+    const ceilingLine = describeCeiling(ceiling, bulk);
     console.log(ceilingLine);
     const failed = results.some((result) => result.load.failed > 0 || result.timings.succeeded !== result.load.accepted);
     if (options.reportFile) {

@@ -37,6 +37,8 @@ interface ProcessCpu {
   comm: string;
   /** User + system CPU seconds so far. */
   seconds: number;
+  /** User + system CPU seconds of its children that exited and were waited for. */
+  reaped: number;
 }
 
 function processCpu(pid: number): ProcessCpu | undefined {
@@ -47,11 +49,12 @@ function processCpu(pid: number): ProcessCpu | undefined {
     return undefined; // exited meanwhile
   }
   // comm is in parentheses and may hold spaces; the fields after the last ")" are fixed:
-  // state (index 0 here), ppid (1), ..., utime (11), stime (12), in clock ticks.
+  // state (index 0 here), ppid (1), ..., utime (11), stime (12), cutime (13), cstime (14), in clock ticks.
   const close = text.lastIndexOf(")");
   const comm = text.slice(text.indexOf("(") + 1, close);
   const fields = text.slice(close + 2).split(" ");
-  return { pid, ppid: Number(fields[1]), comm, seconds: (Number(fields[11]) + Number(fields[12])) / clockTicks() };
+  const ticks = (from: number) => (Number(fields[from]) + Number(fields[from + 1])) / clockTicks();
+  return { pid, ppid: Number(fields[1]), comm, seconds: ticks(11), reaped: ticks(13) };
 }
 
 /**
@@ -60,7 +63,7 @@ function processCpu(pid: number): ProcessCpu | undefined {
  */
 export type CpuGroups = [group: string, matches: (proc: { pid: number; comm: string }) => boolean][];
 
-export type CpuSnapshot = Map<number, { group: string; seconds: number }>;
+export type CpuSnapshot = Map<number, { group: string; seconds: number; reaped: number; ppid: number }>;
 
 /** CPU seconds so far of every process that belongs to one of the groups. */
 export function cpuSnapshot(groups: CpuGroups): CpuSnapshot {
@@ -82,19 +85,27 @@ export function cpuSnapshot(groups: CpuGroups): CpuSnapshot {
   const snapshot: CpuSnapshot = new Map();
   for (const proc of processes.values()) {
     const group = groupOf(proc);
-    if (group) snapshot.set(proc.pid, { group, seconds: proc.seconds });
+    if (group) snapshot.set(proc.pid, { group, seconds: proc.seconds, reaped: proc.reaped, ppid: proc.ppid });
   }
   return snapshot;
 }
 
 /**
  * CPU seconds each group used between two snapshots. A process that started in between counts from
- * zero; one that exited in between is missed (short-lived processes are rare in these groups).
+ * zero. One that exited in between and was waited for by a process of a group (a Postgres backend
+ * by the postmaster, the reference ceiling's process by the benchmark's) counts through its
+ * parent's reaped time, less what it had used before the first snapshot.
  */
 export function cpuDelta(before: CpuSnapshot, after: CpuSnapshot): Record<string, number> {
   const used: Record<string, number> = {};
-  for (const [pid, { group, seconds }] of after) {
-    used[group] = (used[group] ?? 0) + seconds - (before.get(pid)?.seconds ?? 0);
+  const add = (group: string, seconds: number) => (used[group] = (used[group] ?? 0) + seconds);
+  for (const [pid, { group, seconds, reaped }] of after) {
+    const earlier = before.get(pid);
+    add(group, seconds - (earlier?.seconds ?? 0) + (earlier ? reaped - earlier.reaped : 0));
+  }
+  for (const [pid, { seconds, ppid }] of before) {
+    const parent = after.get(ppid);
+    if (!after.has(pid) && parent) add(parent.group, -seconds);
   }
   return used;
 }
