@@ -88,10 +88,12 @@ export class HttpLoad {
     return new RawHttpConnection(this.url, this.options.requestTimeoutMs ?? 30_000);
   }
 
-  /** An idle connection, a new one while fewer than `concurrency` are open, or the next one given back. */
+  /** An idle connection still open, a new one while fewer than `concurrency` are open, or the next one given back. */
   private async take(): Promise<RawHttpConnection> {
-    const idle = this.idle.pop();
-    if (idle) return idle;
+    for (let idle = this.idle.pop(); idle; idle = this.idle.pop()) {
+      if (idle.usable) return idle;
+      this.opened -= 1; // closed by the server while idle
+    }
     if (this.opened < this.options.concurrency) {
       const connection = this.open();
       await connection.ready();

@@ -39,6 +39,11 @@ export class RawHttpConnection {
     return this.connected;
   }
 
+  /** False once the connection failed or the server closed it (as it does to one idle past its keep-alive timeout). */
+  get usable(): boolean {
+    return this.failure === undefined;
+  }
+
   /** Sends one request (head + body, already serialised) and resolves with its answer. */
   send(request: Buffer): Promise<RawResponse> {
     if (this.failure) return Promise.reject(this.failure);

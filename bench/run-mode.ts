@@ -129,6 +129,7 @@ export async function runMode(mode: BenchMode, context: ModeContext): Promise<Mo
           keyed: options.keyedJobs,
         });
     if (load.accepted === 0) throw new Error(`no job was accepted: ${load.failures.join("; ")}`);
+    if (load.failed > 0) console.warn(`[${mode}] ${load.failed} refused: ${load.failures.join("; ")}`);
     await waitForFinished(db, tenant.organizationId, { deadline: context.deadline });
 
     const cpuSeconds = cpuDelta(cpuBefore, cpuSnapshot(groups));
