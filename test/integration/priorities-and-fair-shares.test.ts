@@ -81,10 +81,13 @@ describe("priorities and fair shares", () => {
     const firstWaiting = await stack.db("jobs").whereIn("id", firstIds).whereNull("finished_at").count<{ count: string }[]>("* as count");
     expect(Number(firstWaiting[0].count)).toBeGreaterThan(1_000);
 
-    // While the first organization holds its share, its waiting jobs say why.
-    const waitingJob = await stack.db("jobs").whereIn("id", firstIds).where({ status: "queued" }).first("id");
+    // While the first organization holds its share, its waiting jobs say why. Each probe asks about
+    // a job still waiting then: one picked once may get its turn before a probe sees the share full.
     const detail = await waitFor(
-      () => stack.http("GET", `/api/v1/jobs/${waitingJob.id}`),
+      async () => {
+        const waiting = await stack.db("jobs").whereIn("id", firstIds).where({ status: "queued" }).orderBy("id", "desc").first("id");
+        return stack.http("GET", `/api/v1/jobs/${waiting.id}`);
+      },
       (response) => response.body.heldBack === "fair_share",
       { timeoutMs: 10_000, intervalMs: 20 },
     );
