@@ -63,6 +63,10 @@ function processCpu(pid: number): ProcessCpu | undefined {
  */
 export type CpuGroups = [group: string, matches: (proc: { pid: number; comm: string }) => boolean][];
 
+/** The local servers' processes, as every benchmark groups them. */
+export const POSTGRES_CPU: CpuGroups[number] = ["postgres", (proc) => proc.comm === "postgres"];
+export const RABBITMQ_CPU: CpuGroups[number] = ["rabbitmq", (proc) => proc.comm === "beam.smp"];
+
 export type CpuSnapshot = Map<number, { group: string; seconds: number; reaped: number; ppid: number }>;
 
 /** CPU seconds so far of every process that belongs to one of the groups. */

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import { cpuDelta, cpuSnapshot, CpuGroups } from "./proc-stats";
+import { cpuDelta, cpuSnapshot, CpuGroups, POSTGRES_CPU, RABBITMQ_CPU } from "./proc-stats";
 
 const run = promisify(execFile);
 
@@ -21,8 +21,8 @@ export interface CeilingResult {
  */
 const CEILING_CPU_GROUPS: CpuGroups = [
   ["node", (proc) => proc.pid === process.pid],
-  ["postgres", (proc) => proc.comm === "postgres"],
-  ["rabbitmq", (proc) => proc.comm === "beam.smp"],
+  POSTGRES_CPU,
+  RABBITMQ_CPU,
 ];
 
 /**

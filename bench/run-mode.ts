@@ -9,7 +9,7 @@ import { HttpLoadProcess } from "./http-load-process";
 import { JobTimings, jobTimings, statusCounts, waitForFinished } from "./job-timings";
 import type { LoadResult } from "./load-result";
 import type { BenchMode, BenchOptions } from "./options";
-import { cpuDelta, cpuSnapshot, CpuGroups, machineCpu } from "./proc-stats";
+import { cpuDelta, cpuSnapshot, CpuGroups, machineCpu, POSTGRES_CPU, RABBITMQ_CPU } from "./proc-stats";
 import { waitForConsumer } from "./rabbitmq";
 import { WorkerMemory, WorkerProcess } from "./worker-process";
 
@@ -107,8 +107,8 @@ export async function runMode(mode: BenchMode, context: ModeContext): Promise<Mo
     const loadPid = httpLoad?.pid;
     const groups: CpuGroups = [
       ["worker", (proc) => proc.pid === worker.pid],
-      ["postgres", (proc) => proc.comm === "postgres"],
-      ["rabbitmq", (proc) => proc.comm === "beam.smp"],
+      POSTGRES_CPU,
+      RABBITMQ_CPU,
       ["load", (proc) => proc.pid === loadPid],
       ["bench", (proc) => proc.pid === process.pid],
     ];

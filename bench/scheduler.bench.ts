@@ -19,7 +19,7 @@ import type { Db } from "../shared/db/knex";
 import { createTenant, ensureDatabase, openBenchDb, postgresVersion } from "./database";
 import { describeMachine } from "./machine";
 import { percentiles } from "./percentiles";
-import { cpuDelta, cpuSnapshot, CpuGroups } from "./proc-stats";
+import { cpuDelta, cpuSnapshot, CpuGroups, POSTGRES_CPU } from "./proc-stats";
 import { deleteQueues, rabbitmqVersion } from "./rabbitmq";
 import { WorkerProcess } from "./worker-process";
 import { waitUntil } from "./wait-until";
@@ -187,7 +187,7 @@ async function main(): Promise<void> {
 
     const cpuGroups: CpuGroups = [
       ["scheduler", (proc) => proc.pid === node.pid],
-      ["postgres", (proc) => proc.comm === "postgres"],
+      POSTGRES_CPU,
     ];
     const steps: Step[] = [];
     for (const schedules of STEPS) {
